@@ -1,0 +1,144 @@
+"""What a generated project holds, read as its user would read it."""
+
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import DBMS, DRIVERS, EXTRA_COLUMNS, TEMPLATE_DIR
+
+DRIVER_REQUIREMENTS = {
+    "aiosqlite": "aiosqlite",
+    "asyncpg": "asyncpg",
+    "psycopg": "psycopg[binary]",
+    "asyncmy": "asyncmy",
+    "aiomysql": "aiomysql",
+}
+
+
+def text_files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+
+
+def test_plain_copier_renders_without_trust(tmp_path: Path) -> None:
+    """The command the README gives, as a user runs it: no --trust, no plug-ins."""
+    destination = tmp_path / "my-api"
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref=HEAD",
+            "--data", "project_name=Acme Accounts",
+            "--data", f"extra_columns={EXTRA_COLUMNS}",
+            str(TEMPLATE_DIR), str(destination),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert (destination / "acme_accounts" / "db.py").is_file()
+    assert "uvicorn acme_accounts.app:app" in result.stderr  # the message after copy
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_project_depends_on_the_chosen_driver_only(
+    render: Callable[..., Path], driver: str
+) -> None:
+    project = render(db_driver=driver)
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    for other, requirement in DRIVER_REQUIREMENTS.items():
+        assert (requirement in dependencies) == (other == driver), other
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_default_database_url_fits_the_driver(render: Callable[..., Path], driver: str) -> None:
+    project = render(db_driver=driver)
+
+    settings = (project / "my_api" / "settings.py").read_text()
+    url = re.search(r'database_url: str = "([^"]+)"', settings)
+    assert url is not None
+    assert url.group(1).startswith(f"{DBMS[driver]}+{driver}://")
+
+
+def test_answers_file_keeps_the_answers_for_updates(render: Callable[..., Path]) -> None:
+    project = render(id_type="int", extra_columns="age:int?")
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+    assert answers["id_type"] == "int"
+    assert answers["extra_columns"] == "age:int?"
+    assert answers["_src_path"]
+    assert "columns" not in answers  # derived, recomputed on every update
+
+
+@pytest.mark.parametrize("extra_columns", ["", EXTRA_COLUMNS])
+@pytest.mark.parametrize("id_type", ["uuid", "int"])
+def test_generated_files_are_clean(
+    render: Callable[..., Path], id_type: str, extra_columns: str
+) -> None:
+    project = render(id_type=id_type, extra_columns=extra_columns)
+
+    for path in text_files(project):
+        text = path.read_text()
+        name = path.relative_to(project)
+        assert not re.search(r"\{\{|\}\}|\{%|%\}|\{#|#\}", text), f"Jinja left in {name}"
+        assert "\n\n\n\n" not in text, f"blank-line debris in {name}"
+        assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"trailing spaces in {name}"
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"bad file end in {name}"
+
+
+def test_no_secret_is_written_into_the_project(render: Callable[..., Path]) -> None:
+    project = render(extra_columns=EXTRA_COLUMNS)
+
+    for path in text_files(project):
+        text = path.read_text()
+        assert not re.search(r"(?i)secret\w*\s*=\s*[\"'][^\"']+[\"']", text), path.name
+        assert not re.search(r"://[^/@\s]+:[^/@\s]+@", text), path.name
+
+
+def test_int_ids_get_an_integer_primary_key(render: Callable[..., Path]) -> None:
+    project = render(id_type="int")
+
+    db = (project / "my_api" / "db.py").read_text()
+    users = (project / "my_api" / "users.py").read_text()
+    schemas = (project / "my_api" / "schemas.py").read_text()
+    assert "class User(SQLAlchemyBaseUserTable[int], Base):" in db
+    assert "id: Mapped[int] = mapped_column(Integer, primary_key=True)" in db
+    assert "class UserManager(IntegerIDMixin, BaseUserManager[User, int]):" in users
+    assert "class UserRead(schemas.BaseUser[int]):" in schemas
+
+
+def test_uuid_ids_use_the_fastapi_users_uuid_table(render: Callable[..., Path]) -> None:
+    project = render(id_type="uuid")
+
+    db = (project / "my_api" / "db.py").read_text()
+    users = (project / "my_api" / "users.py").read_text()
+    schemas = (project / "my_api" / "schemas.py").read_text()
+    assert "class User(SQLAlchemyBaseUserTableUUID, Base):" in db
+    assert "class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):" in users
+    assert "class UserRead(schemas.BaseUser[uuid.UUID]):" in schemas
+
+
+def test_the_fastapi_users_names_are_where_the_docs_expect_them(
+    render: Callable[..., Path],
+) -> None:
+    project = render()
+    package = project / "my_api"
+
+    db = (package / "db.py").read_text()
+    for name in ["class Base(", "class User(", "engine =", "async_session_maker ="]:
+        assert name in db
+    for function in ["create_db_and_tables", "get_async_session", "get_user_db"]:
+        assert f"async def {function}(" in db
+    assert "expire_on_commit=False" in db
+    for module in ["schemas.py", "users.py", "app.py", "settings.py"]:
+        assert (package / module).is_file()
+    readme = (project / "README.md").read_text()
+    assert "uvicorn my_api.app:app" in readme
+    assert "pytest" in readme
