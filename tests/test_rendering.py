@@ -87,7 +87,7 @@ def test_generated_files_are_clean(
     for path in text_files(project):
         text = path.read_text()
         name = path.relative_to(project)
-        assert not re.search(r"\{\{|\}\}|\{%|%\}|\{#|#\}", text), f"Jinja left in {name}"
+        assert not re.search(r"\{\{|\{%|%\}|\{#|#\}", text), f"Jinja left in {name}"
         assert "\n\n\n\n" not in text, f"blank-line debris in {name}"
         assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"trailing spaces in {name}"
         assert text.endswith("\n") and not text.endswith("\n\n"), f"bad file end in {name}"
