@@ -34,6 +34,7 @@ SERVERS = {
 # Extra columns the variants are rendered with: every type, flag and default form.
 EXTRA_COLUMNS = (
     "nickname:str(32)? unique, age:int?, plan:str=free index, balance:decimal(12,2)=0, "
+    "ledger:decimal(30,10)?, code:str(1)=x, "
     "bio:text?, birthday:date?, last_seen:datetime?, newsletter:bool=false, "
     "external_id:uuid? unique, settings:json?, score:float=0, views:bigint=0, "
     "display_name:str(64)"

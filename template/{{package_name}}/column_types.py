@@ -1,9 +1,10 @@
 """Column types that behave the same on SQLite, PostgreSQL and MySQL/MariaDB."""
 
 import datetime
+import decimal
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -44,3 +45,36 @@ class UTCDateTime(TypeDecorator[datetime.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=datetime.UTC)
         return value.astimezone(datetime.UTC)
+
+
+class ExactDecimal(TypeDecorator[decimal.Decimal]):
+    """A fixed-point number that keeps every digit on every DBMS.
+
+    PostgreSQL and MySQL/MariaDB store NUMERIC(precision, scale). SQLite has no decimal type
+    and would round the value through a float, so there it is stored as text.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            # Digits, sign and decimal point.
+            return dialect.type_descriptor(String(self.precision + 2))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value: decimal.Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        # Fixed-point notation, never an exponent: the text reads as the number it is.
+        return format(value, "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> decimal.Decimal | None:
+        if value is None:
+            return None
+        return decimal.Decimal(value)
