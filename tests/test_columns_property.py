@@ -1,0 +1,135 @@
+"""Any valid extra_columns answer gives a project that imports, creates its tables on SQLite,
+and passes ruff and mypy."""
+
+import keyword
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE_DIR, run
+from copier import run_copy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+# Names long enough to be realistic; the 63-character limit has a test of its own.
+names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=30).filter(
+    lambda name: not name.startswith("_")
+)
+
+
+@st.composite
+def column_entry(draw: st.DrawFn, name: str) -> str:
+    """One valid `name:type[(args)][?][=default][ flags]` entry."""
+    type_ = draw(st.sampled_from(["str", "text", "int", "bigint", "float", "decimal", "bool",
+                                  "date", "datetime", "uuid", "json"]))  # fmt: skip
+    args = ""
+    length = 255
+    if type_ == "str" and draw(st.booleans()):
+        length = draw(st.integers(1, 768))
+        args = f"({length})"
+    precision, scale = 10, 2
+    if type_ == "decimal" and draw(st.booleans()):
+        precision = draw(st.integers(1, 65))
+        scale = draw(st.integers(0, min(precision, 30)))
+        args = f"({precision},{scale})"
+    nullable = "?" if draw(st.booleans()) else ""
+    defaults = {
+        "str": st.text(string.ascii_letters + string.digits + " ,-", max_size=length).map(
+            lambda text: f'"{text}"'
+        ),
+        "text": st.text(string.ascii_letters, min_size=1, max_size=20),
+        "int": st.integers(-(2**31), 2**31 - 1).map(str),
+        "bigint": st.integers(-(2**63), 2**63 - 1).map(str),
+        "float": st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+        "decimal": st.decimals(
+            min_value=-(10 ** (precision - scale)) + 1,
+            max_value=10 ** (precision - scale) - 1,
+            places=scale,
+            allow_nan=False,
+            allow_infinity=False,
+        ).map(lambda value: format(value, "f")),
+        "bool": st.sampled_from(["true", "false", "True", "FALSE"]),
+        "date": st.dates().map(lambda day: day.isoformat()),
+    }
+    default = ""
+    if type_ in defaults and draw(st.booleans()):
+        default = "=" + draw(defaults[type_])
+    flags = []
+    if type_ not in ("text", "json"):
+        flags = draw(st.lists(st.sampled_from(["unique", "index"]), unique=True, max_size=2))
+    return f"{name}:{type_}{args}{nullable}{default}" + "".join(f" {flag}" for flag in flags)
+
+
+@st.composite
+def extra_columns(draw: st.DrawFn) -> str:
+    reserved = {"datetime", "decimal", "uuid", "typing", "schemas", "metadata", "registry",
+                "password", "email", "id", "copy", "dict", "json", "schema", "validate",
+                "construct", "fields", "false", "true"}  # fmt: skip
+    chosen = draw(
+        st.lists(
+            names.filter(
+                lambda name: not keyword.iskeyword(name)
+                and not keyword.issoftkeyword(name)
+                and name not in reserved
+                and not name.startswith(("is_", "hashed_", "oauth_", "access_", "model_"))
+            ),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
+    entries = [draw(column_entry(name)) for name in chosen]
+    return draw(st.sampled_from([", ", ",\n", "\n"])).join(entries)
+
+
+CREATE_TABLES = """
+import asyncio, sys
+from sqlalchemy.ext.asyncio import create_async_engine
+from my_api.db import Base
+
+async def main() -> None:
+    engine = create_async_engine(sys.argv[1])
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+
+asyncio.run(main())
+"""
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(answer=extra_columns())
+def test_valid_answers_give_a_working_project(
+    answer: str, tmp_path_factory: pytest.TempPathFactory, mypy_cache: Path
+) -> None:
+    project = tmp_path_factory.mktemp("project")
+    run_copy(
+        str(TEMPLATE_DIR),
+        project,
+        data={"extra_columns": answer},
+        defaults=True,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
+
+    create_tables = subprocess.run(
+        [sys.executable, "-c", CREATE_TABLES, f"sqlite+aiosqlite:///{project / 'check.db'}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert create_tables.returncode == 0, f"{answer!r}\n{create_tables.stderr}"
+    for command in (
+        ["ruff", "check", "--no-cache", "."],
+        ["ruff", "format", "--check", "--no-cache", "."],
+        ["mypy", "--cache-dir", str(mypy_cache), "."],
+    ):
+        result = run(command, project)
+        assert result.returncode == 0, f"{answer!r}: {command[0]}\n{result.stdout}{result.stderr}"
