@@ -102,27 +102,39 @@ def test_no_secret_is_written_into_the_project(render: Callable[..., Path]) -> N
         assert not re.search(r"://[^/@\s]+:[^/@\s]+@", text), path.name
 
 
-def test_int_ids_get_an_integer_primary_key(render: Callable[..., Path]) -> None:
-    project = render(id_type="int")
+@pytest.mark.parametrize(
+    ("id_type", "expected"),
+    [
+        (
+            "int",
+            {
+                "db.py": [
+                    "class User(SQLAlchemyBaseUserTable[int], Base):",
+                    "id: Mapped[int] = mapped_column(Integer, primary_key=True)",
+                ],
+                "users.py": ["class UserManager(IntegerIDMixin, BaseUserManager[User, int]):"],
+                "schemas.py": ["class UserRead(schemas.BaseUser[int]):"],
+            },
+        ),
+        (
+            "uuid",
+            {
+                "db.py": ["class User(SQLAlchemyBaseUserTableUUID, Base):"],
+                "users.py": ["class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):"],
+                "schemas.py": ["class UserRead(schemas.BaseUser[uuid.UUID]):"],
+            },
+        ),
+    ],
+)
+def test_id_type_sets_the_table_manager_and_schemas(
+    render: Callable[..., Path], id_type: str, expected: dict[str, list[str]]
+) -> None:
+    package = render(id_type=id_type) / "my_api"
 
-    db = (project / "my_api" / "db.py").read_text()
-    users = (project / "my_api" / "users.py").read_text()
-    schemas = (project / "my_api" / "schemas.py").read_text()
-    assert "class User(SQLAlchemyBaseUserTable[int], Base):" in db
-    assert "id: Mapped[int] = mapped_column(Integer, primary_key=True)" in db
-    assert "class UserManager(IntegerIDMixin, BaseUserManager[User, int]):" in users
-    assert "class UserRead(schemas.BaseUser[int]):" in schemas
-
-
-def test_uuid_ids_use_the_fastapi_users_uuid_table(render: Callable[..., Path]) -> None:
-    project = render(id_type="uuid")
-
-    db = (project / "my_api" / "db.py").read_text()
-    users = (project / "my_api" / "users.py").read_text()
-    schemas = (project / "my_api" / "schemas.py").read_text()
-    assert "class User(SQLAlchemyBaseUserTableUUID, Base):" in db
-    assert "class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):" in users
-    assert "class UserRead(schemas.BaseUser[uuid.UUID]):" in schemas
+    for module, lines in expected.items():
+        text = (package / module).read_text()
+        for line in lines:
+            assert line in text, f"{module}: {line}"
 
 
 def test_the_fastapi_users_names_are_where_the_docs_expect_them(
