@@ -67,9 +67,7 @@ def test_bad_project_names_are_refused(tmp_path: Path, project_name: str, messag
         ("aiosqlite", "sqlite+aiosqlite:///./my app.db", "must not contain spaces"),
     ],
 )
-def test_bad_database_urls_are_refused(
-    tmp_path: Path, driver: str, url: str, message: str
-) -> None:
+def test_bad_database_urls_are_refused(tmp_path: Path, driver: str, url: str, message: str) -> None:
     assert_refused(tmp_path, message, db_driver=driver, database_url=url)
 
 
@@ -154,7 +152,7 @@ def test_every_bad_entry_is_reported_at_once(tmp_path: Path) -> None:
         "nickname:str(32)? unique\nage:int?\n\n",
         "balance : decimal(12, 2) = 0 , plan:str=free index unique",
         'title:str="Hello, world"',
-        "note:str=\"\"",
+        'note:str=""',
         "born:date=2024-02-29",
     ],
 )

@@ -23,7 +23,9 @@ def project(render: Callable[..., Path], id_type: str, driver: str) -> Path:
 def test_generated_suite_passes(project: Path, driver: str) -> None:
     require_server(driver)
 
-    result = run(["pytest", "-q", "-p", "no:cacheprovider"], project, DATABASE_URL=server_url(driver))
+    result = run(
+        ["pytest", "-q", "-p", "no:cacheprovider"], project, DATABASE_URL=server_url(driver)
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout
