@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import run
 
 START_TIMEOUT_SECONDS = 30
 
@@ -59,6 +60,8 @@ def is_up(base_url: str) -> bool:
 def test_server_registers_and_logs_in_a_user(render: Callable[..., Path], tmp_path: Path) -> None:
     project = render(extra_columns="nickname:str(32)?")
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'server.db'}"
+    upgrade = run(["alembic", "upgrade", "head"], project, DATABASE_URL=database_url)
+    assert upgrade.returncode == 0, upgrade.stderr
 
     with running_server(project, DATABASE_URL=database_url, SECRET_KEY="s" * 40) as base_url:
         user = {"email": "ada@example.com", "password": "a long password", "nickname": "ada"}
@@ -93,3 +96,23 @@ def test_production_without_a_secret_key_does_not_start(
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_server_refuses_a_database_the_migrations_have_not_reached(
+    render: Callable[..., Path], tmp_path: Path
+) -> None:
+    project = render(extra_columns="nickname:str(32)?")
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "my_api.app:app", "--port", str(free_port())],
+        cwd=project,
+        env={**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "s" * 40},
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "run `alembic upgrade head`" in result.stderr
