@@ -8,6 +8,7 @@ and data, and write the results to bench/results/ and the README.
 import argparse
 import asyncio
 import json
+import os
 import secrets
 import sqlite3
 import subprocess
@@ -96,6 +97,12 @@ def measure_http(
         )
         try:
             app_env = env | {"DATABASE_URL": url.render_as_string(hide_password=False)}
+            if app == "generated":
+                # The generated app serves only a database its migrations have brought up to date.
+                subprocess.run(
+                    [sys.executable, "-m", "alembic", "upgrade", "head"],
+                    cwd=project, env={**os.environ, **app_env}, check=True, capture_output=True,
+                )  # fmt: skip
             phases = load.run(
                 module, cwd, app_env, workdir / f"{dbms}-{app}.log", users=args.users,
                 clients=args.clients, races=args.races, me_requests=args.me_requests,
