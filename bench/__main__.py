@@ -47,7 +47,10 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50, help="users the HTTP run registers")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--races", type=int, default=10, help="addresses raced for")
-    parser.add_argument("--me-requests", type=int, default=3000, help="GET /users/me requests")
+    parser.add_argument("--me-requests", type=int, default=4000, help="GET /users/me requests")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="rounds /users/me alternates between the apps in"
+    )
     parser.add_argument("--no-http", action="store_true", help="measure the lookups only")
     parser.add_argument("--postgresql-url", default=DEFAULT_SERVERS["postgresql"])
     parser.add_argument("--mariadb-url", default=DEFAULT_SERVERS["mariadb"])
@@ -86,32 +89,39 @@ def measure_lookups(
 def measure_http(
     args: argparse.Namespace, dbms: str, project: Path, workdir: Path, env: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The stock app, then the generated one, each on a fresh database."""
-    runs = []
-    for app, module, cwd in [
-        ("stock", "bench.stock:app", TEMPLATE_DIR),
-        ("generated", f"{PACKAGE}.app:app", project),
-    ]:
-        url = asyncio.run(
-            fresh_database(dbms, server_url(args, dbms), f"bench_http_{app}", workdir)
-        )
-        try:
-            app_env = env | {"DATABASE_URL": url.render_as_string(hide_password=False)}
-            if app == "generated":
-                # The generated app serves only a database its migrations have brought up to date.
-                subprocess.run(
-                    [sys.executable, "-m", "alembic", "upgrade", "head"],
-                    cwd=project, env={**os.environ, **app_env}, check=True, capture_output=True,
-                )  # fmt: skip
-            phases = load.run(
-                module, cwd, app_env, workdir / f"{dbms}-{app}.log", users=args.users,
-                clients=args.clients, races=args.races, me_requests=args.me_requests,
-            )  # fmt: skip
-        finally:
+    """The stock app and the generated one, served side by side, each on a fresh database."""
+    apps = {
+        "stock": ("bench.stock:app", TEMPLATE_DIR),
+        "generated": (f"{PACKAGE}.app:app", project),
+    }
+    urls = {
+        app: asyncio.run(fresh_database(dbms, server_url(args, dbms), f"bench_http_{app}", workdir))
+        for app in apps
+    }
+    try:
+        environments = {
+            app: env | {"DATABASE_URL": url.render_as_string(hide_password=False)}
+            for app, url in urls.items()
+        }
+        # The generated app serves only a database its migrations have brought up to date.
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=project, env={**os.environ, **environments["generated"]}, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        results = load.run(
+            {
+                app: (module, cwd, environments[app], workdir / f"{dbms}-{app}.log")
+                for app, (module, cwd) in apps.items()
+            },
+            users=args.users, clients=args.clients, races=args.races,
+            me_requests=args.me_requests, rounds=args.rounds,
+        )  # fmt: skip
+    finally:
+        for url in urls.values():
             asyncio.run(drop_database(url))
-        runs.append({"dbms": dbms, "app": app, "phases": phases})
-        print(f"  {app}: {json.dumps(phases)}", file=sys.stderr)
-    return runs
+    print(f"  {json.dumps(results)}", file=sys.stderr)
+    return [{"dbms": dbms, "app": app, "phases": phases} for app, phases in results.items()]
 
 
 async def server_version(dbms: str, url: str | None) -> str:
@@ -132,7 +142,7 @@ def main() -> None:
         "lookups": [],
         "http": [],
         "load": {"users": args.users, "clients": args.clients, "races": args.races,
-                 "me_requests": args.me_requests},
+                 "me_requests": args.me_requests, "rounds": args.rounds},
     }  # fmt: skip
     versions = {
         dbms: asyncio.run(server_version(dbms, server_url(args, dbms))) for dbms in args.dbms

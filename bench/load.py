@@ -2,6 +2,7 @@
 concurrent clients through registration, a registration race, login and /users/me."""
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -9,7 +10,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
+@contextlib.contextmanager
 def serving(app: str, cwd: Path, env: dict[str, str], log: Path) -> Iterator[str]:
     """`uvicorn app` with one worker on a free loopback port, its output in `log`: its URL."""
     port = free_port()
@@ -80,7 +80,7 @@ async def phase(
         "seconds": seconds,
         "per_second": len(requests) / seconds,
         "statuses": dict(sorted(statuses.items())),
-        "server_errors": sum(n for s, n in statuses.items() if s.startswith("5") or s == "failed"),
+        "server_errors": count_server_errors(statuses),
     }
     return figures, responses
 
@@ -95,58 +95,97 @@ def spellings(email: str, count: int) -> list[str]:
     return (distinct * 2)[:count]
 
 
+def me(http: httpx.AsyncClient, token: str) -> Callable[[], Awaitable[httpx.Response]]:
+    """A GET /users/me request with the user's token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return lambda: http.get("/users/me", headers=headers)
+
+
+def count_server_errors(statuses: dict[str, int]) -> int:
+    return sum(n for status, n in statuses.items() if status.startswith("5") or status == "failed")
+
+
+async def sign_up(http: httpx.AsyncClient, users: int, clients: int, races: int) -> dict[str, Any]:
+    """Registrations, races for one address, and logins against one app; the tokens."""
+
+    def register(email: str) -> Callable[[], Awaitable[httpx.Response]]:
+        return lambda: http.post("/auth/register", json={"email": email, "password": PASSWORD})
+
+    def log_in(email: str) -> Callable[[], Awaitable[httpx.Response]]:
+        form = {"username": email, "password": PASSWORD}
+        return lambda: http.post("/auth/jwt/login", data=form)
+
+    emails = [f"user{n}@example.com" for n in range(users)]
+    results: dict[str, Any] = {}
+    results["register"], _ = await phase([register(email) for email in emails], clients)
+
+    # `races` addresses, each registered by every client at once in various spellings.
+    race_statuses: Counter[str] = Counter()
+    accounts_created = 0
+    for race in range(races):
+        attempts = [register(e) for e in spellings(f"race{race}@example.com", clients)]
+        figures, responses = await phase(attempts, clients)
+        race_statuses.update(figures["statuses"])
+        accounts_created += sum(1 for r in responses if r is not None and r.status_code == 201)
+    results["race"] = {
+        "requests": races * clients,
+        "statuses": dict(sorted(race_statuses.items())),
+        "server_errors": count_server_errors(race_statuses),
+        "duplicate_accounts": accounts_created - races,
+    }
+
+    results["login"], responses = await phase([log_in(email) for email in emails], clients)
+    results["tokens"] = [
+        r.json()["access_token"] for r in responses if r is not None and r.status_code == 200
+    ]
+    if not results["tokens"]:
+        raise RuntimeError(f"no login succeeded: {results['login']}")
+    return results
+
+
 async def drive(
-    base_url: str, users: int, clients: int, races: int, me_requests: int
-) -> dict[str, Any]:
-    """The four phases against one running app."""
+    base_urls: dict[str, str], users: int, clients: int, races: int, me_requests: int, rounds: int
+) -> dict[str, dict[str, Any]]:
+    """Sign up on each app in turn, then GET /users/me in rounds that alternate between the
+    apps, so that a busy moment of the machine weighs on both alike."""
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as http:
-        emails = [f"user{n}@example.com" for n in range(users)]
-
-        def register(email: str) -> Callable[[], Awaitable[httpx.Response]]:
-            return lambda: http.post("/auth/register", json={"email": email, "password": PASSWORD})
-
-        def log_in(email: str) -> Callable[[], Awaitable[httpx.Response]]:
-            form = {"username": email, "password": PASSWORD}
-            return lambda: http.post("/auth/jwt/login", data=form)
-
-        results: dict[str, Any] = {}
-        results["register"], _ = await phase([register(email) for email in emails], clients)
-
-        # `races` addresses, each registered by every client at once in various spellings.
-        race_figures: Counter[str] = Counter()
-        accounts_created = 0
-        for race in range(races):
-            attempts = [register(e) for e in spellings(f"race{race}@example.com", clients)]
-            figures, responses = await phase(attempts, clients)
-            race_figures.update(figures["statuses"])
-            accounts_created += sum(1 for r in responses if r is not None and r.status_code == 201)
-        results["race"] = {
-            "requests": races * clients,
-            "statuses": dict(sorted(race_figures.items())),
-            "server_errors": sum(
-                n for s, n in race_figures.items() if s.startswith("5") or s == "failed"
-            ),
-            "duplicate_accounts": accounts_created - races,
+    async with contextlib.AsyncExitStack() as stack:
+        https = {
+            app: await stack.enter_async_context(
+                httpx.AsyncClient(base_url=url, limits=limits, timeout=120)
+            )
+            for app, url in base_urls.items()
         }
+        results = {app: await sign_up(http, users, clients, races) for app, http in https.items()}
 
-        results["login"], responses = await phase([log_in(email) for email in emails], clients)
-        tokens = [
-            r.json()["access_token"] for r in responses if r is not None and r.status_code == 200
-        ]
-        assert tokens, "no login succeeded"
-
-        def me(token: str) -> Callable[[], Awaitable[httpx.Response]]:
-            headers = {"Authorization": f"Bearer {token}"}
-            return lambda: http.get("/users/me", headers=headers)
-
-        results["me"], _ = await phase(
-            [me(tokens[n % len(tokens)]) for n in range(me_requests)], clients
-        )
+        totals: dict[str, dict[str, Any]] = {
+            app: {"requests": 0, "seconds": 0.0, "statuses": Counter()} for app in https
+        }
+        for round_number in range(rounds):
+            order = list(https) if round_number % 2 == 0 else list(reversed(https))
+            for app in order:
+                http, tokens = https[app], results[app]["tokens"]
+                requests = [me(http, tokens[n % len(tokens)]) for n in range(me_requests // rounds)]
+                figures, _ = await phase(requests, clients)
+                totals[app]["requests"] += figures["requests"]
+                totals[app]["seconds"] += figures["seconds"]
+                totals[app]["statuses"].update(figures["statuses"])
+        for app, figures in totals.items():
+            statuses = dict(sorted(figures["statuses"].items()))
+            results[app]["me"] = figures | {
+                "per_second": figures["requests"] / figures["seconds"],
+                "statuses": statuses,
+                "server_errors": count_server_errors(statuses),
+            }
+            del results[app]["tokens"]
         return results
 
 
-def run(app: str, cwd: Path, env: dict[str, str], log: Path, **load: int) -> dict[str, Any]:
-    """Serve `app` and drive it: the figures of each phase."""
-    with serving(app, cwd, env, log) as base_url:
-        return asyncio.run(drive(base_url, **load))
+def run(
+    apps: dict[str, tuple[str, Path, dict[str, str], Path]], **load: int
+) -> dict[str, dict[str, Any]]:
+    """Serve every app at once (module, working directory, environment, log) and drive them:
+    the figures of each phase for each app."""
+    with contextlib.ExitStack() as stack:
+        base_urls = {app: stack.enter_context(serving(*how)) for app, how in apps.items()}
+        return asyncio.run(drive(base_urls, **load))

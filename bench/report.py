@@ -87,11 +87,13 @@ def markdown(results: dict[str, Any]) -> str:
     if results["http"]:
         lines += [
             "",
-            f"**HTTP** on loopback, one uvicorn worker, {load['clients']} concurrent clients: "
-            f"{load['users']} registrations, {load['races']} races in which every client "
-            f"registers one address at once ({load['clients'] // 2} spellings, each sent twice), "
-            f"{load['users']} logins, {load['me_requests']} `GET /users/me`. Requests per second; "
-            "5xx counts every server error and failed connection of all phases.",
+            f"**HTTP** on loopback, the two apps served side by side by uvicorn (one worker each), "
+            f"{load['clients']} concurrent clients: {load['users']} registrations, "
+            f"{load['races']} races in which every client registers one address at once "
+            f"({load['clients'] // 2} spellings, each sent twice), {load['users']} logins, then "
+            f"{load['me_requests']} `GET /users/me` in {load['rounds']} rounds that alternate "
+            "between the apps. Requests per second; 5xx counts every server error and failed "
+            "connection of all phases.",
             "",
             "| DBMS | App | Register /s | Login /s | `/users/me` /s | Race: responses | "
             "Race: duplicate accounts | 5xx |",
