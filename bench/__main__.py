@@ -130,7 +130,8 @@ async def server_version(dbms: str, url: str | None) -> str:
     engine = create_async_engine(make_url(url or DEFAULT_SERVERS[dbms]))
     try:
         async with engine.connect() as conn:
-            version = (await conn.execute(text("SELECT version()"))).scalar_one()
+            query = "SHOW server_version" if dbms == "postgresql" else "SELECT version()"
+            version = (await conn.execute(text(query))).scalar_one()
     finally:
         await engine.dispose()
     return str(version).split(" ")[0]
