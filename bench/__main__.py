@@ -7,6 +7,7 @@ and data, and write the results to bench/results/ and the README.
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import secrets
@@ -59,6 +60,12 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-readme", action="store_true", help="leave the README's table as it is"
+    )
+    parser.add_argument(
+        "--keep-others",
+        action="store_true",
+        help="keep the figures of the DBMS not measured now from the results folder's "
+        "benchmark.json (to spare a second run of 1,000,000 rows)",
     )
     return parser.parse_args()
 
@@ -137,6 +144,10 @@ async def server_version(dbms: str, url: str | None) -> str:
     return str(version).split(" ")[0]
 
 
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def main() -> None:
     args = parse_arguments()
     results: dict[str, Any] = {
@@ -161,13 +172,33 @@ def main() -> None:
                 "ENVIRONMENT": "production",
             }
             print(f"{dbms}: loading users and timing lookups", file=sys.stderr)
-            lookups = measure_lookups(args, dbms, project, workdir, env)
+            lookups = measure_lookups(args, dbms, project, workdir, env) | {"measured": now()}
             print(f"  {json.dumps(lookups)}", file=sys.stderr)
             results["lookups"].append(lookups)
             if not args.no_http:
                 print(f"{dbms}: HTTP run", file=sys.stderr)
-                results["http"] += measure_http(args, dbms, project, workdir, env)
+                runs = measure_http(args, dbms, project, workdir, env)
+                results["http"] += [run | {"measured": now()} for run in runs]
     results["machine"] = report.machine(versions, SHARED_NOTE)
+    previous_file = args.output / "benchmark.json"
+    if args.keep_others and previous_file.exists():
+        previous = json.loads(previous_file.read_text())
+        for kind in ["lookups", "http"]:
+            kept = [
+                run | {"measured": run.get("measured", previous["machine"]["date"])}
+                for run in previous[kind]
+                if run["dbms"] not in args.dbms
+            ]
+            results[kind] = kept + results[kind]
+        servers = previous["machine"]["servers"]
+        results["machine"]["servers"] = ", ".join(
+            [
+                s
+                for s in servers.split(", ")
+                if not any(s.startswith(report.NAMES[d]) for d in args.dbms)
+            ]
+            + [results["machine"]["servers"]]
+        )
 
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "benchmark.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -58,8 +58,18 @@ def markdown(results: dict[str, Any]) -> str:
     """The results as the Markdown that bench/results/benchmark.md and the README show."""
     info = results["machine"]
     load = results["load"]
+    runs = results["lookups"] + results["http"]
+    dates: dict[str, list[str]] = {}
+    for run in runs:
+        names = dates.setdefault(run.get("measured", info["date"]), [])
+        if NAMES[run["dbms"]] not in names:
+            names.append(NAMES[run["dbms"]])
+    when = " and ".join(
+        date if len(dates) == 1 else f"{date} ({', '.join(names)})"
+        for date, names in sorted(dates.items())
+    )
     lines = [
-        f"Measured {info['date']} on {info['processor']}, {info['memory']}, {info['system']}, "
+        f"Measured {when} on {info['processor']}, {info['memory']}, {info['system']}, "
         f"Python {info['python']}. {info['note']}",
         "",
         f"Versions: {info['packages']}; {info['servers']}.",
