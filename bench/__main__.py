@@ -148,6 +148,22 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def write(results: dict[str, Any], output: Path, options: str, readme: bool) -> None:
+    """The results as JSON, Markdown and a chart in `output`, and the table in the README."""
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "benchmark.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = report.markdown(results)
+    (output / "benchmark.md").write_text(
+        "# Benchmark: generated project against the stock FastAPI Users setup\n\n"
+        f"`python -m bench` ({options or 'default options'}).\n\n"
+        + table
+        + "\n![Lookup latency and /users/me throughput](benchmark.png)\n"
+    )
+    report.chart(results, output / "benchmark.png")
+    if readme:
+        report.update_readme(TEMPLATE_DIR / "README.md", table)
+
+
 def main() -> None:
     args = parse_arguments()
     results: dict[str, Any] = {
@@ -172,13 +188,14 @@ def main() -> None:
                 "ENVIRONMENT": "production",
             }
             print(f"{dbms}: loading users and timing lookups", file=sys.stderr)
-            lookups = measure_lookups(args, dbms, project, workdir, env) | {"measured": now()}
+            measured = now()
+            lookups = measure_lookups(args, dbms, project, workdir, env) | {"measured": measured}
             print(f"  {json.dumps(lookups)}", file=sys.stderr)
             results["lookups"].append(lookups)
             if not args.no_http:
                 print(f"{dbms}: HTTP run", file=sys.stderr)
                 runs = measure_http(args, dbms, project, workdir, env)
-                results["http"] += [run | {"measured": now()} for run in runs]
+                results["http"] += [run | {"measured": measured} for run in runs]
     results["machine"] = report.machine(versions, SHARED_NOTE)
     previous_file = args.output / "benchmark.json"
     if args.keep_others and previous_file.exists():
@@ -200,19 +217,8 @@ def main() -> None:
             + [results["machine"]["servers"]]
         )
 
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "benchmark.json").write_text(json.dumps(results, indent=2) + "\n")
-    table = report.markdown(results)
-    (args.output / "benchmark.md").write_text(
-        "# Benchmark: generated project against the stock FastAPI Users setup\n\n"
-        f"`python -m bench` ({' '.join(sys.argv[1:]) or 'default options'}).\n\n"
-        + table
-        + "\n![Lookup latency and /users/me throughput](benchmark.png)\n"
-    )
-    report.chart(results, args.output / "benchmark.png")
-    if not args.no_readme:
-        report.update_readme(TEMPLATE_DIR / "README.md", table)
-    print(table)
+    write(results, args.output, " ".join(sys.argv[1:]), readme=not args.no_readme)
+    print(report.markdown(results))
 
 
 if __name__ == "__main__":
