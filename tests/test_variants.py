@@ -1,5 +1,5 @@
-"""Every ID type with every driver: the generated project lints, type-checks and passes its own
-suite against the real DBMS."""
+"""Every ID type with every driver, and the optional tables pairwise with both and with every
+DBMS: the generated project lints, type-checks and passes its own suite against the real DBMS."""
 
 import itertools
 from collections.abc import Callable
@@ -8,18 +8,39 @@ from pathlib import Path
 import pytest
 from conftest import DRIVERS, EXTRA_COLUMNS, ID_TYPES, require_server, run, server_url
 
+# OAuth sign-in needs every extra column to have "?" or a default.
+OAUTH_EXTRA_COLUMNS = EXTRA_COLUMNS.removesuffix(", display_name:str(64)")
+
 VARIANTS = [
-    pytest.param(id_type, driver, id=f"{id_type}-{driver}")
+    pytest.param(id_type, driver, False, "jwt", id=f"{id_type}-{driver}")
     for id_type, driver in itertools.product(ID_TYPES, DRIVERS)
+] + [
+    # Each of oauth=yes and auth_strategy=database meets both ID types and the three DBMS, and
+    # each other.
+    pytest.param("uuid", "aiosqlite", True, "database", id="uuid-aiosqlite-oauth-database"),
+    pytest.param("int", "asyncpg", True, "database", id="int-asyncpg-oauth-database"),
+    pytest.param("uuid", "asyncmy", True, "jwt", id="uuid-asyncmy-oauth"),
+    pytest.param("int", "aiomysql", False, "database", id="int-aiomysql-database"),
 ]
+PARAMETERS = ("id_type", "driver", "oauth", "auth_strategy")
 
 
 @pytest.fixture
-def project(render: Callable[..., Path], id_type: str, driver: str) -> Path:
-    return render(id_type=id_type, db_driver=driver, extra_columns=EXTRA_COLUMNS)
+def project(
+    render: Callable[..., Path], id_type: str, driver: str, oauth: bool, auth_strategy: str
+) -> Path:
+    if not oauth and auth_strategy == "jwt":  # the defaults: the same render as other tests
+        return render(id_type=id_type, db_driver=driver, extra_columns=EXTRA_COLUMNS)
+    return render(
+        id_type=id_type,
+        db_driver=driver,
+        oauth=oauth,
+        auth_strategy=auth_strategy,
+        extra_columns=OAUTH_EXTRA_COLUMNS if oauth else EXTRA_COLUMNS,
+    )
 
 
-@pytest.mark.parametrize(("id_type", "driver"), VARIANTS)
+@pytest.mark.parametrize(PARAMETERS, VARIANTS)
 def test_generated_suite_passes(project: Path, driver: str) -> None:
     require_server(driver)
 
@@ -32,7 +53,7 @@ def test_generated_suite_passes(project: Path, driver: str) -> None:
     assert "skipped" not in result.stdout
 
 
-@pytest.mark.parametrize(("id_type", "driver"), VARIANTS)
+@pytest.mark.parametrize(PARAMETERS, VARIANTS)
 def test_generated_code_passes_ruff(project: Path) -> None:
     check = run(["ruff", "check", "--no-cache", "."], project)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -41,7 +62,7 @@ def test_generated_code_passes_ruff(project: Path) -> None:
     assert formatting.returncode == 0, formatting.stdout + formatting.stderr
 
 
-@pytest.mark.parametrize(("id_type", "driver"), VARIANTS)
+@pytest.mark.parametrize(PARAMETERS, VARIANTS)
 def test_generated_code_passes_mypy(project: Path, mypy_cache: Path) -> None:
     result = run(["mypy", "--cache-dir", str(mypy_cache), "."], project)
 
