@@ -1,15 +1,20 @@
 """Shared test helpers: the variants to render, the database servers, and the rendering itself."""
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 
@@ -72,6 +77,33 @@ def require_server(driver: str) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true: every server must be up)")
     pytest.skip(message)
+
+
+async def _execute_on_server(driver: str, statement: str) -> None:
+    engine = create_async_engine(server_url(driver), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def temporary_database_url(driver: str, directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database for the driver, dropped afterwards."""
+    require_server(driver)
+    dbms = DBMS[driver]
+    if dbms == "sqlite":
+        yield f"sqlite+{driver}:///{directory / 'project.db'}"
+        return
+    name = f"template_test_{uuid.uuid4().hex}"
+    quoted = f'"{name}"' if dbms == "postgresql" else f"`{name}`"
+    asyncio.run(_execute_on_server(driver, f"CREATE DATABASE {quoted}"))
+    try:
+        yield make_url(server_url(driver)).set(database=name).render_as_string()
+    finally:
+        force = " WITH (FORCE)" if dbms == "postgresql" else ""
+        asyncio.run(_execute_on_server(driver, f"DROP DATABASE {quoted}{force}"))
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

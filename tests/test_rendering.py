@@ -42,6 +42,7 @@ def test_plain_copier_renders_without_trust(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (destination / "acme_accounts" / "db.py").is_file()
     assert "uvicorn acme_accounts.app:app" in result.stderr  # the message after copy
+    assert "MissingFileWarning" not in result.stderr
 
 
 @pytest.mark.parametrize("driver", DRIVERS)

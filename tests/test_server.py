@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import run
 
 START_TIMEOUT_SECONDS = 30
 
@@ -22,12 +23,30 @@ def free_port() -> int:
         return port
 
 
+def uvicorn(port: int) -> list[str]:
+    """`uvicorn <package>.app:app`, as the README gives it, on a loopback port."""
+    return [sys.executable, "-m", "uvicorn", "my_api.app:app", "--port", str(port)]
+
+
+def start_refused(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Start the server where it must refuse to start: what it said once it stopped."""
+    return subprocess.run(
+        uvicorn(free_port()),
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
 @contextmanager
 def running_server(project: Path, **env: str) -> Iterator[str]:
-    """`uvicorn <package>.app:app`, as the README gives it, on a free loopback port: its URL."""
+    """The server on a free loopback port: its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "my_api.app:app", "--port", str(port)],
+        uvicorn(port),
         cwd=project,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
@@ -59,6 +78,8 @@ def is_up(base_url: str) -> bool:
 def test_server_registers_and_logs_in_a_user(render: Callable[..., Path], tmp_path: Path) -> None:
     project = render(extra_columns="nickname:str(32)?")
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'server.db'}"
+    upgrade = run(["alembic", "upgrade", "head"], project, DATABASE_URL=database_url)
+    assert upgrade.returncode == 0, upgrade.stderr
 
     with running_server(project, DATABASE_URL=database_url, SECRET_KEY="s" * 40) as base_url:
         user = {"email": "ada@example.com", "password": "a long password", "nickname": "ada"}
@@ -80,16 +101,22 @@ def test_production_without_a_secret_key_does_not_start(
     project = render(extra_columns="nickname:str(32)?")
     environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
 
-    result = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "my_api.app:app", "--port", str(free_port())],
-        cwd=project,
-        env={**environment, "ENVIRONMENT": "production"},
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT_SECONDS,
-        check=False,
-    )
+    result = start_refused(project, {**environment, "ENVIRONMENT": "production"})
 
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_server_refuses_a_database_the_migrations_have_not_reached(
+    render: Callable[..., Path], tmp_path: Path
+) -> None:
+    project = render(extra_columns="nickname:str(32)?")
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+
+    result = start_refused(
+        project, {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "s" * 40}
+    )
+
+    assert result.returncode != 0
+    assert "run `alembic upgrade head`" in result.stderr

@@ -1,0 +1,1 @@
+"""The database migrations (Alembic), and what the application checks of them."""

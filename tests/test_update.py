@@ -1,0 +1,297 @@
+"""`copier update`, run with git as users run it: template changes and changed answers arrive,
+the user's edits and rows survive, and changes the database cannot follow are refused."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE_DIR, run, temporary_database_url
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+FIRST_REVISION = Path("my_api/migrations/versions/0001_create_user_table.py")
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**GIT_IDENTITY, "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def commit_all(repository: Path, message: str) -> None:
+    git(repository, "add", "--all")
+    git(repository, "commit", "--quiet", "--message", message)
+
+
+def copier(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The plain Copier CLI: no --trust."""
+    return run(["copier", *args], cwd)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """A git copy of this template, the working tree as it is, tagged 1.0.0."""
+    repository = tmp_path / "template"
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=TEMPLATE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        source = TEMPLATE_DIR / name
+        if source.is_file():
+            (repository / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repository / name)
+    git(repository, "init", "--quiet")
+    commit_all(repository, "Template")
+    git(repository, "tag", "1.0.0")
+    return repository
+
+
+@pytest.fixture
+def new_project(template: Path, tmp_path: Path) -> Callable[..., Path]:
+    """`copier copy` from the template, then the first commit, as a user starts."""
+
+    def _new_project(*answers: str) -> Path:
+        project = tmp_path / "project"
+        data = [argument for answer in answers for argument in ("--data", answer)]
+        result = copier(tmp_path, "copy", "--defaults", *data, str(template), str(project))
+        assert result.returncode == 0, result.stderr
+        git(project, "init", "--quiet")
+        commit_all(project, "Start from the template")
+        return project
+
+    return _new_project
+
+
+def update(project: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    data = [argument for answer in answers for argument in ("--data", answer)]
+    return copier(project, "update", "--defaults", *data)
+
+
+def alembic(project: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    result = run(["alembic", *args], project, DATABASE_URL=database_url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def python(project: Path, database_url: str, code: str) -> str:
+    """Run code in the project, on the database: what an application script of the user does."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+ADD_USERS = """
+import asyncio
+from my_api.db import User, async_session_maker
+
+async def main():
+    async with async_session_maker() as session:
+        session.add_all(
+            User(email=f"user{i}@example.com", hashed_password="x", nickname=f"n{i}")
+            for i in range(3)
+        )
+        await session.commit()
+
+asyncio.run(main())
+"""
+
+READ_USERS = """
+import asyncio
+from sqlalchemy import select
+from my_api.db import User, async_session_maker
+
+async def main():
+    async with async_session_maker() as session:
+        users = (await session.scalars(select(User).order_by(User.email))).all()
+        print([(user.email, user.nickname, user.level) for user in users])
+
+asyncio.run(main())
+"""
+
+
+def test_template_changes_arrive_and_the_users_edits_stay(
+    template: Path, new_project: Callable[..., Path]
+) -> None:
+    project = new_project()
+    first_revision = (project / FIRST_REVISION).read_text()
+    # The user's own work: a section of the README, a setting, and a docstring of the app.
+    edit(
+        project / "README.md",
+        "## Configuration",
+        "## Our notes\n\nDeploy on Fridays.\n\n## Configuration",
+    )
+    edit(
+        project / "my_api/settings.py",
+        "access_token_lifetime_seconds: int = 3600",
+        "access_token_lifetime_seconds: int = 600",
+    )
+    edit(project / "my_api/app.py", "An example of a route", "Our route")
+    commit_all(project, "Our changes")
+    # A later template release changes the README's first line, the same docstring, and the
+    # first revision.
+    edit(template / "template/README.md.jinja", "A FastAPI application", "An HTTP API")
+    edit(template / "template/{{package_name}}/app.py.jinja", "An example of a route", "A route")
+    edit(
+        template / "template/{{package_name}}/migrations/versions/0001_create_user_table.py.jinja",
+        '"""Create the user table.',
+        '"""Create the table of users.',
+    )
+    commit_all(template, "Improve the template")
+    git(template, "tag", "1.1.0")
+
+    result = update(project)
+
+    assert result.returncode == 0, result.stderr
+    readme = (project / "README.md").read_text()
+    assert readme.startswith("# My API\n\nAn HTTP API")
+    assert "Deploy on Fridays." in readme
+    assert (
+        "access_token_lifetime_seconds: int = 600" in (project / "my_api/settings.py").read_text()
+    )
+    app = (project / "my_api/app.py").read_text()
+    assert re.search(r"<<<<<<< .*Our route.*=======.*A route.*>>>>>>> ", app, re.DOTALL), app
+    assert (project / FIRST_REVISION).read_text() == first_revision
+    assert "1.1.0" in (project / ".copier-answers.yml").read_text()
+
+
+def upgrade_body(revision: Path) -> str:
+    text = revision.read_text()
+    return text[text.index("def upgrade()") : text.index("def downgrade()")]
+
+
+@pytest.mark.parametrize("driver", ["aiosqlite", "asyncpg", "asyncmy"])
+def test_a_new_column_reaches_a_database_that_holds_users(
+    new_project: Callable[..., Path], driver: str, tmp_path: Path
+) -> None:
+    with temporary_database_url(driver, tmp_path) as database_url:
+        project = new_project(f"db_driver={driver}", "extra_columns=nickname:str(32)?")
+        alembic(project, database_url, "upgrade", "head")
+        python(project, database_url, ADD_USERS)
+
+        result = update(project, "extra_columns=nickname:str(32)?, level:int=1")
+
+        assert result.returncode == 0, result.stderr
+        assert "level: Mapped[int]" in (project / "my_api/db.py").read_text()
+        assert "level: int" in (project / "my_api/schemas.py").read_text()
+        commit_all(project, "Add the level column")
+
+        alembic(project, database_url, "revision", "--autogenerate", "-m", "Add the level column")
+        [revision] = set((project / "my_api/migrations/versions").glob("*.py")) - {
+            project / FIRST_REVISION
+        }
+        operations = re.findall(r"\bop\.\w+|\bbatch_op\.\w+", upgrade_body(revision))
+        assert operations in (["op.add_column"], ["op.batch_alter_table", "batch_op.add_column"])
+        assert '"level"' in upgrade_body(revision)
+        alembic(project, database_url, "upgrade", "head")
+        alembic(project, database_url, "check")
+
+        assert python(project, database_url, READ_USERS).strip() == str(
+            [(f"user{i}@example.com", f"n{i}", 1) for i in range(3)]
+        )
+
+
+@pytest.mark.parametrize(
+    ("extra_columns", "message"),
+    [
+        ("nickname:str(32)?, level:int", "level: a new column that is NOT NULL needs a default"),
+        (
+            "nickname:str(32)?, code:str(8)=x unique",
+            "code: a new unique column cannot have a default",
+        ),
+    ],
+)
+def test_a_new_column_that_rows_cannot_take_is_refused(
+    new_project: Callable[..., Path], extra_columns: str, message: str
+) -> None:
+    project = new_project("extra_columns=nickname:str(32)?")
+
+    result = update(project, f"extra_columns={extra_columns}")
+
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_autogenerate_refuses_a_hand_made_not_null_column(
+    new_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    project = new_project()
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'project.db'}"
+    alembic(project, database_url, "upgrade", "head")
+    edit(
+        project / "my_api/db.py",
+        '"""A user account: the FastAPI Users columns and the project\'s own."""',
+        '"""A user account."""\n\n    level: Mapped[int]',
+    )
+
+    result = run(
+        ["alembic", "revision", "--autogenerate", "-m", "Add level"],
+        project,
+        DATABASE_URL=database_url,
+    )
+
+    assert result.returncode != 0
+    assert "user.level is NOT NULL without a server default" in result.stderr
+    assert [path.name for path in (project / "my_api/migrations/versions").glob("*.py")] == [
+        FIRST_REVISION.name
+    ]
+
+
+def test_the_id_type_of_a_project_cannot_change(new_project: Callable[..., Path]) -> None:
+    project = new_project("id_type=uuid")
+
+    result = update(project, "id_type=int")
+
+    assert result.returncode != 0
+    assert "would orphan every row that refers to a user" in result.stderr
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_new_driver_switches_dependency_url_and_migrations(
+    new_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    project = new_project("db_driver=aiosqlite")
+
+    result = update(project, "db_driver=asyncpg")
+
+    assert result.returncode == 0, result.stderr
+    pyproject = (project / "pyproject.toml").read_text()
+    assert '"asyncpg' in pyproject and "aiosqlite" not in pyproject
+    assert (
+        'database_url: str = "postgresql+asyncpg://' in (project / "my_api/settings.py").read_text()
+    )
+    with temporary_database_url("asyncpg", tmp_path) as database_url:
+        alembic(project, database_url, "upgrade", "head")
+        alembic(project, database_url, "check")
