@@ -6,10 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DRIVERS, EXTRA_COLUMNS, ID_TYPES, require_server, run, server_url
-
-# OAuth sign-in needs every extra column to have "?" or a default.
-OAUTH_EXTRA_COLUMNS = EXTRA_COLUMNS.removesuffix(", display_name:str(64)")
+from conftest import (
+    DRIVERS,
+    EXTRA_COLUMNS,
+    ID_TYPES,
+    OAUTH_EXTRA_COLUMNS,
+    require_server,
+    run,
+    server_url,
+)
 
 VARIANTS = [
     pytest.param(id_type, driver, False, "jwt", id=f"{id_type}-{driver}")
