@@ -165,8 +165,8 @@ def test_template_changes_arrive_and_the_users_edits_stay(
     edit(template / "template/{{package_name}}/app.py.jinja", "An example of a route", "A route")
     edit(
         template / "template/{{package_name}}/migrations/versions/0001_create_user_table.py.jinja",
-        '"""Create the user table.',
-        '"""Create the table of users.',
+        '"""Create the ',
+        '"""Create, in the first revision, the ',
     )
     commit_all(template, "Improve the template")
     git(template, "tag", "1.1.0")
