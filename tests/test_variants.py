@@ -17,32 +17,41 @@ from conftest import (
 )
 
 VARIANTS = [
-    pytest.param(id_type, driver, False, "jwt", id=f"{id_type}-{driver}")
+    pytest.param(id_type, driver, False, "jwt", EXTRA_COLUMNS, id=f"{id_type}-{driver}")
     for id_type, driver in itertools.product(ID_TYPES, DRIVERS)
 ] + [
     # Each of oauth=yes and auth_strategy=database meets both ID types and the three DBMS, and
-    # each other.
-    pytest.param("uuid", "aiosqlite", True, "database", id="uuid-aiosqlite-oauth-database"),
-    pytest.param("int", "asyncpg", True, "database", id="int-asyncpg-oauth-database"),
-    pytest.param("uuid", "asyncmy", True, "jwt", id="uuid-asyncmy-oauth"),
-    pytest.param("int", "aiomysql", False, "database", id="int-aiomysql-database"),
+    # each other; one starts without extra columns, as a project does by default.
+    pytest.param(
+        "uuid",
+        "aiosqlite",
+        True,
+        "database",
+        OAUTH_EXTRA_COLUMNS,
+        id="uuid-aiosqlite-oauth-database",
+    ),
+    pytest.param(
+        "int", "asyncpg", True, "database", OAUTH_EXTRA_COLUMNS, id="int-asyncpg-oauth-database"
+    ),
+    pytest.param("uuid", "asyncmy", True, "jwt", "", id="uuid-asyncmy-oauth-no-columns"),
+    pytest.param("int", "aiomysql", False, "database", EXTRA_COLUMNS, id="int-aiomysql-database"),
 ]
-PARAMETERS = ("id_type", "driver", "oauth", "auth_strategy")
+PARAMETERS = ("id_type", "driver", "oauth", "auth_strategy", "extra_columns")
 
 
 @pytest.fixture
 def project(
-    render: Callable[..., Path], id_type: str, driver: str, oauth: bool, auth_strategy: str
+    render: Callable[..., Path],
+    id_type: str,
+    driver: str,
+    oauth: bool,
+    auth_strategy: str,
+    extra_columns: str,
 ) -> Path:
-    if not oauth and auth_strategy == "jwt":  # the defaults: the same render as other tests
-        return render(id_type=id_type, db_driver=driver, extra_columns=EXTRA_COLUMNS)
-    return render(
-        id_type=id_type,
-        db_driver=driver,
-        oauth=oauth,
-        auth_strategy=auth_strategy,
-        extra_columns=OAUTH_EXTRA_COLUMNS if oauth else EXTRA_COLUMNS,
-    )
+    answers = {"id_type": id_type, "db_driver": driver, "extra_columns": extra_columns}
+    if oauth or auth_strategy != "jwt":  # else the defaults: the same render as other tests
+        answers |= {"oauth": oauth, "auth_strategy": auth_strategy}
+    return render(**answers)
 
 
 @pytest.mark.parametrize(PARAMETERS, VARIANTS)
