@@ -250,8 +250,11 @@ def test_autogenerate_refuses_a_hand_made_not_null_column(
     project = new_project()
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'project.db'}"
     alembic(project, database_url, "upgrade", "head")
+    db = project / "my_api/db.py"
+    orm_import = "from sqlalchemy.orm import DeclarativeBase\n"  # nothing else without columns
+    edit(db, orm_import, orm_import.replace("DeclarativeBase", "DeclarativeBase, Mapped"))
     edit(
-        project / "my_api/db.py",
+        db,
         '"""A user account: the FastAPI Users columns and the project\'s own."""',
         '"""A user account."""\n\n    level: Mapped[int]',
     )
