@@ -298,3 +298,15 @@ def test_a_new_driver_switches_dependency_url_and_migrations(
     with temporary_database_url("asyncpg", tmp_path) as database_url:
         alembic(project, database_url, "upgrade", "head")
         alembic(project, database_url, "check")
+
+
+def test_another_driver_of_the_same_dbms_keeps_the_url(new_project: Callable[..., Path]) -> None:
+    project = new_project(
+        "db_driver=asyncpg", "database_url=postgresql+asyncpg://app@db.internal:5433/accounts"
+    )
+
+    result = update(project, "db_driver=psycopg")
+
+    assert result.returncode == 0, result.stderr
+    settings = (project / "my_api/settings.py").read_text()
+    assert 'database_url: str = "postgresql+psycopg://app@db.internal:5433/accounts"' in settings

@@ -31,16 +31,16 @@ def _walk(container: ops.OpContainer | None) -> Iterator[tuple[str, ops.MigrateO
 
 
 def _problems(upgrade_ops: ops.UpgradeOps | None) -> Iterator[str]:
-    added_with_default = set()
+    added_with_default: set[tuple[str, str]] = set()
     for table, operation in _walk(upgrade_ops):
         if isinstance(operation, ops.AddColumnOp):
             column = operation.column
             if not column.nullable and column.server_default is None:
                 yield (
                     f"{table}.{column.name} is NOT NULL without a server default, so the rows "
-                    "already there would have no value for it. Give it a default or make it "
-                    "nullable, then autogenerate again; or write the migration by hand: add it "
-                    "nullable, fill it, then make it NOT NULL."
+                    "already there would have no value for it. Give it a server_default or make "
+                    "it nullable, then autogenerate again; or write the migration by hand: add "
+                    "it nullable, fill it, then make it NOT NULL."
                 )
             elif column.server_default is not None:
                 added_with_default.add((table, column.name))
