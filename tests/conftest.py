@@ -44,6 +44,8 @@ EXTRA_COLUMNS = (
     "external_id:uuid? unique, settings:json?, score:float=0, views:bigint=0, "
     "display_name:str(64)"
 )
+# The same without the column that registration requires: OAuth sign-in cannot fill it.
+OAUTH_EXTRA_COLUMNS = EXTRA_COLUMNS.removesuffix(", display_name:str(64)")
 
 
 def server_url(driver: str) -> str:

@@ -160,3 +160,25 @@ def test_good_extra_columns_are_accepted(tmp_path: Path, extra_columns: str) -> 
     copy_with(tmp_path / "project", extra_columns=extra_columns)
 
     assert (tmp_path / "project" / "my_api" / "db.py").is_file()
+
+
+def test_oauth_refuses_columns_that_registration_requires(tmp_path: Path) -> None:
+    assert_refused(
+        tmp_path,
+        'every extra column needs "?" or a default; display_name, level have neither',
+        oauth=True,
+        extra_columns="display_name:str(64), age:int?, level:int, plan:str=free",
+    )
+
+
+def test_oauth_accepts_columns_with_a_default_or_nullable(tmp_path: Path) -> None:
+    copy_with(tmp_path / "project", oauth=True, extra_columns="age:int?, plan:str=free")
+
+    assert (tmp_path / "project" / "my_api" / "oauth.py").is_file()
+
+
+def test_an_unknown_auth_strategy_is_refused(tmp_path: Path) -> None:
+    destination = tmp_path / "project"
+    with pytest.raises(ValueError, match="Invalid choice"):
+        copy_with(destination, auth_strategy="cookie")
+    assert not destination.exists() or not any(destination.iterdir())

@@ -6,10 +6,11 @@ import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from conftest import DBMS, DRIVERS, EXTRA_COLUMNS, TEMPLATE_DIR
+from conftest import DBMS, DRIVERS, EXTRA_COLUMNS, OAUTH_EXTRA_COLUMNS, TEMPLATE_DIR
 
 DRIVER_REQUIREMENTS = {
     "aiosqlite": "aiosqlite",
@@ -78,12 +79,19 @@ def test_answers_file_keeps_the_answers_for_updates(render: Callable[..., Path])
     assert "columns" not in answers  # derived, recomputed on every update
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"oauth": True, "auth_strategy": "database"}],
+    ids=["defaults", "oauth-database"],
+)
 @pytest.mark.parametrize("extra_columns", ["", EXTRA_COLUMNS])
 @pytest.mark.parametrize("id_type", ["uuid", "int"])
 def test_generated_files_are_clean(
-    render: Callable[..., Path], id_type: str, extra_columns: str
+    render: Callable[..., Path], id_type: str, extra_columns: str, options: dict[str, Any]
 ) -> None:
-    project = render(id_type=id_type, extra_columns=extra_columns)
+    if options and extra_columns:
+        extra_columns = OAUTH_EXTRA_COLUMNS
+    project = render(id_type=id_type, extra_columns=extra_columns, **options)
 
     for path in text_files(project):
         text = path.read_text()

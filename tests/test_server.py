@@ -42,11 +42,13 @@ def start_refused(project: Path, env: dict[str, str]) -> subprocess.CompletedPro
 
 
 @contextmanager
-def running_server(project: Path, **env: str) -> Iterator[str]:
-    """The server on a free loopback port: its URL."""
+def running_server(
+    project: Path, command: Callable[[int], list[str]] = uvicorn, **env: str
+) -> Iterator[str]:
+    """The server, started by `command` on a free loopback port: its URL."""
     port = free_port()
     process = subprocess.Popen(
-        uvicorn(port),
+        command(port),
         cwd=project,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,

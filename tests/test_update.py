@@ -165,8 +165,8 @@ def test_template_changes_arrive_and_the_users_edits_stay(
     edit(template / "template/{{package_name}}/app.py.jinja", "An example of a route", "A route")
     edit(
         template / "template/{{package_name}}/migrations/versions/0001_create_user_table.py.jinja",
-        '"""Create the user table.',
-        '"""Create the table of users.',
+        '"""Create the ',
+        '"""Create, in the first revision, the ',
     )
     commit_all(template, "Improve the template")
     git(template, "tag", "1.1.0")
@@ -250,8 +250,11 @@ def test_autogenerate_refuses_a_hand_made_not_null_column(
     project = new_project()
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'project.db'}"
     alembic(project, database_url, "upgrade", "head")
+    db = project / "my_api/db.py"
+    orm_import = "from sqlalchemy.orm import DeclarativeBase\n"  # nothing else without columns
+    edit(db, orm_import, orm_import.replace("DeclarativeBase", "DeclarativeBase, Mapped"))
     edit(
-        project / "my_api/db.py",
+        db,
         '"""A user account: the FastAPI Users columns and the project\'s own."""',
         '"""A user account."""\n\n    level: Mapped[int]',
     )

@@ -1,0 +1,91 @@
+"""What the oauth and auth_strategy answers, and the command line, put into a project."""
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.parametrize("auth_strategy", ["jwt", "database"])
+@pytest.mark.parametrize("oauth", [False, True])
+def test_optional_files_and_dependencies_follow_the_answers(
+    render: Callable[..., Path], oauth: bool, auth_strategy: str
+) -> None:
+    project = render(oauth=oauth, auth_strategy=auth_strategy)
+    package = project / "my_api"
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    db = (package / "db.py").read_text()
+    users = (package / "users.py").read_text()
+    database = auth_strategy == "database"
+    assert (package / "oauth.py").is_file() == oauth
+    assert (project / "tests/test_oauth.py").is_file() == oauth
+    assert ("httpx-oauth" in dependencies) == oauth
+    assert ("class OAuthAccount(" in db) == oauth
+    assert ('relationship(\n        "OAuthAccount", lazy="joined"' in db) == oauth
+    assert ("SQLAlchemyUserDatabase(session, User, OAuthAccount)" in db) == oauth
+    assert (project / "tests/test_access_tokens.py").is_file() == database
+    assert ("class AccessToken(" in db) == database
+    assert ("async def get_access_token_db(" in db) == database
+    assert ("DatabaseStrategy(" in users) == database
+    assert ("JWTStrategy(" in users) != database
+    assert f'tokenUrl="auth/{auth_strategy}/login"' in users
+
+
+def test_command_line_is_a_console_script_and_a_module(render: Callable[..., Path]) -> None:
+    project = render()
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+
+    assert pyproject["project"]["scripts"] == {"my_api": "my_api.__main__:main"}
+    dependencies = pyproject["project"]["dependencies"]
+    assert any(dependency.startswith("typer") for dependency in dependencies)
+    assert (project / "my_api/__main__.py").is_file()
+    assert (project / "my_api/cli.py").is_file()
+
+
+# The DDL of the optional tables on SQLite, PostgreSQL and MySQL/MariaDB, from the models.
+PRINT_DDL = """
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.schema import CreateTable
+from my_api.db import AccessToken, OAuthAccount
+for dialect in (sqlite.dialect(), postgresql.dialect(), mysql.dialect()):
+    for table in (OAuthAccount.__table__, AccessToken.__table__):
+        print(CreateTable(table).compile(dialect=dialect))
+"""
+
+
+FOREIGN_KEY = r"FOREIGN KEY\(user_id\) REFERENCES \W?user\W? \(id\) ON DELETE cascade"
+
+
+@pytest.mark.parametrize(
+    ("id_type", "user_id_types"),
+    [("int", ["INTEGER", "INTEGER", "INTEGER"]), ("uuid", ["CHAR(36)", "UUID", "CHAR(36)"])],
+)
+def test_optional_tables_refer_to_users_by_their_id_type_with_cascade(
+    render: Callable[..., Path], id_type: str, user_id_types: list[str]
+) -> None:
+    project = render(id_type=id_type, oauth=True, auth_strategy="database")
+
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_DDL],
+        cwd=project,
+        env={**os.environ, "SECRET_KEY": "k" * 40},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    tables = [table for table in result.stdout.split("CREATE TABLE ") if table.strip()]
+    expected = [type_ for type_ in user_id_types for _ in ("oauth_account", "accesstoken")]
+    assert len(tables) == len(expected)
+    for table, user_id_type in zip(tables, expected, strict=True):
+        assert f"user_id {user_id_type} NOT NULL" in table, table
+        assert re.search(FOREIGN_KEY, table), table
