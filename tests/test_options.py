@@ -29,7 +29,7 @@ def test_optional_files_and_dependencies_follow_the_answers(
     assert ("httpx-oauth" in dependencies) == oauth
     assert ("class OAuthAccount(" in db) == oauth
     assert ('relationship(\n        "OAuthAccount", lazy="joined"' in db) == oauth
-    assert ("SQLAlchemyUserDatabase(session, User, OAuthAccount)" in db) == oauth
+    assert ("UserDatabase(session, User, OAuthAccount)" in db) == oauth
     assert (project / "tests/test_access_tokens.py").is_file() == database
     assert ("class AccessToken(" in db) == database
     assert ("async def get_access_token_db(" in db) == database

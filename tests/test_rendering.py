@@ -163,3 +163,23 @@ def test_the_fastapi_users_names_are_where_the_docs_expect_them(
     readme = (project / "README.md").read_text()
     assert "uvicorn my_api.app:app" in readme
     assert "pytest" in readme
+
+
+@pytest.mark.parametrize("driver", ["aiosqlite", "psycopg", "aiomysql"])
+def test_get_user_db_yields_an_adapter_that_fits_the_email_index(
+    render: Callable[..., Path], driver: str
+) -> None:
+    package = render(db_driver=driver) / "my_api"
+
+    db = (package / "db.py").read_text()
+    adapter = (package / "user_database.py").read_text()
+    assert "yield UserDatabase(session, User)" in db
+    assert "class UserDatabase(SQLAlchemyUserDatabase[UP, ID]):" in adapter
+    if DBMS[driver] == "mysql":
+        # MariaDB has no expression index: a case-insensitive collation and an equality lookup.
+        assert '"mysql_collate": "utf8mb4_unicode_ci"' in db
+        assert "async def get_by_email(" in adapter
+    else:
+        # The stock lookup, lower(email) = lower(:email), is what the index serves.
+        assert 'Index("ix_user_email_lower", func.lower(User.email), unique=True)' in db
+        assert "async def get_by_email(" not in adapter

@@ -1,0 +1,1 @@
+"""Benchmark of a generated project against the stock FastAPI Users setup: `python -m bench`."""

@@ -1,0 +1,225 @@
+"""Benchmark a generated project against the stock FastAPI Users setup, on the same machine
+and data, and write the results to bench/results/ and the README.
+
+    python -m bench                                 # every DBMS, the default sizes
+    python -m bench --dbms sqlite --rows 20000      # a quick run while developing
+"""
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench import load, report
+from bench.databases import DEFAULT_SERVERS, DRIVERS, drop_database, fresh_database
+from bench.project import PACKAGE, TEMPLATE_DIR, render
+
+DEFAULT_ROWS = {"postgresql": 1_000_000, "sqlite": 200_000, "mariadb": 200_000}
+SHARED_NOTE = (
+    "The 2 cores were shared with two other engineers running test suites, so absolute figures "
+    "are noisy; the ratios compare runs made side by side."
+)
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--dbms", nargs="+", choices=list(DRIVERS), default=list(DRIVERS), help="default: all"
+    )
+    parser.add_argument(
+        "--rows", type=int, help="users to load on every DBMS (default: 1,000,000 on "
+        "PostgreSQL, 200,000 on SQLite and MariaDB)"
+    )  # fmt: skip
+    parser.add_argument("--samples", type=int, default=3000, help="timed lookups of each fast kind")
+    parser.add_argument("--stock-samples", type=int, default=100, help="timed stock lookups")
+    parser.add_argument("--users", type=int, default=50, help="users the HTTP run registers")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--races", type=int, default=10, help="addresses raced for")
+    parser.add_argument("--me-requests", type=int, default=4000, help="GET /users/me requests")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="rounds /users/me alternates between the apps in"
+    )
+    parser.add_argument("--no-http", action="store_true", help="measure the lookups only")
+    parser.add_argument("--postgresql-url", default=DEFAULT_SERVERS["postgresql"])
+    parser.add_argument("--mariadb-url", default=DEFAULT_SERVERS["mariadb"])
+    parser.add_argument(
+        "--output", type=Path, default=TEMPLATE_DIR / "bench" / "results", help="results folder"
+    )
+    parser.add_argument(
+        "--no-readme", action="store_true", help="leave the README's table as it is"
+    )
+    parser.add_argument(
+        "--keep-others",
+        action="store_true",
+        help="keep the figures of the DBMS not measured now from the results folder's "
+        "benchmark.json (to spare a second run of 1,000,000 rows)",
+    )
+    return parser.parse_args()
+
+
+def server_url(args: argparse.Namespace, dbms: str) -> str | None:
+    return {"postgresql": args.postgresql_url, "mariadb": args.mariadb_url}.get(dbms)
+
+
+def measure_lookups(
+    args: argparse.Namespace, dbms: str, project: Path, workdir: Path, env: dict[str, str]
+) -> dict[str, Any]:
+    """Run bench.lookups in a process that imports the generated package."""
+    rows = args.rows or DEFAULT_ROWS[dbms]
+    command = [sys.executable, "-m", "bench.lookups", "--dbms", dbms, "--directory", str(workdir),
+               "--rows", str(rows), "--samples", str(args.samples),
+               "--stock-samples", str(args.stock_samples)]  # fmt: skip
+    if server := server_url(args, dbms):
+        command += ["--server", server]
+    result = subprocess.run(
+        command, cwd=TEMPLATE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"The {dbms} lookup benchmark failed:\n{result.stderr}")
+    figures: dict[str, Any] = json.loads(result.stdout)
+    return figures
+
+
+def measure_http(
+    args: argparse.Namespace, dbms: str, project: Path, workdir: Path, env: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The stock app and the generated one, served side by side, each on a fresh database."""
+    apps = {
+        "stock": ("bench.stock:app", TEMPLATE_DIR),
+        "generated": (f"{PACKAGE}.app:app", project),
+    }
+    urls = {
+        app: asyncio.run(fresh_database(dbms, server_url(args, dbms), f"bench_http_{app}", workdir))
+        for app in apps
+    }
+    try:
+        environments = {
+            app: env | {"DATABASE_URL": url.render_as_string(hide_password=False)}
+            for app, url in urls.items()
+        }
+        # The generated app serves only a database its migrations have brought up to date.
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=project, env={**os.environ, **environments["generated"]}, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        results = load.run(
+            {
+                app: (module, cwd, environments[app], workdir / f"{dbms}-{app}.log")
+                for app, (module, cwd) in apps.items()
+            },
+            users=args.users, clients=args.clients, races=args.races,
+            me_requests=args.me_requests, rounds=args.rounds,
+        )  # fmt: skip
+    finally:
+        for url in urls.values():
+            asyncio.run(drop_database(url))
+    print(f"  {json.dumps(results)}", file=sys.stderr)
+    return [{"dbms": dbms, "app": app, "phases": phases} for app, phases in results.items()]
+
+
+async def server_version(dbms: str, url: str | None) -> str:
+    if dbms == "sqlite":
+        return sqlite3.sqlite_version
+    engine = create_async_engine(make_url(url or DEFAULT_SERVERS[dbms]))
+    try:
+        async with engine.connect() as conn:
+            query = "SHOW server_version" if dbms == "postgresql" else "SELECT version()"
+            version = (await conn.execute(text(query))).scalar_one()
+    finally:
+        await engine.dispose()
+    return str(version).split(" ")[0]
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def write(results: dict[str, Any], output: Path, options: str, readme: bool) -> None:
+    """The results as JSON, Markdown and a chart in `output`, and the table in the README."""
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "benchmark.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = report.markdown(results)
+    (output / "benchmark.md").write_text(
+        "# Benchmark: generated project against the stock FastAPI Users setup\n\n"
+        f"`python -m bench` ({options or 'default options'}).\n\n"
+        + table
+        + "\n![Lookup latency and /users/me throughput](benchmark.png)\n"
+    )
+    report.chart(results, output / "benchmark.png")
+    if readme:
+        report.update_readme(TEMPLATE_DIR / "README.md", table)
+
+
+def main() -> None:
+    args = parse_arguments()
+    results: dict[str, Any] = {
+        "lookups": [],
+        "http": [],
+        "load": {"users": args.users, "clients": args.clients, "races": args.races,
+                 "me_requests": args.me_requests, "rounds": args.rounds},
+    }  # fmt: skip
+    versions = {
+        dbms: asyncio.run(server_version(dbms, server_url(args, dbms))) for dbms in args.dbms
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as temporary:
+        workdir = Path(temporary)
+        for dbms in args.dbms:
+            print(f"{dbms}: rendering the template", file=sys.stderr)
+            project = render(workdir / f"project-{dbms}", DRIVERS[dbms])
+            env = {
+                "PYTHONPATH": f"{project}:{TEMPLATE_DIR}",
+                "DATABASE_URL": server_url(args, dbms)
+                or f"sqlite+aiosqlite:///{workdir}/unused.db",
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "ENVIRONMENT": "production",
+            }
+            print(f"{dbms}: loading users and timing lookups", file=sys.stderr)
+            measured = now()
+            lookups = measure_lookups(args, dbms, project, workdir, env) | {"measured": measured}
+            print(f"  {json.dumps(lookups)}", file=sys.stderr)
+            results["lookups"].append(lookups)
+            if not args.no_http:
+                print(f"{dbms}: HTTP run", file=sys.stderr)
+                runs = measure_http(args, dbms, project, workdir, env)
+                results["http"] += [run | {"measured": measured} for run in runs]
+    results["machine"] = report.machine(versions, SHARED_NOTE)
+    previous_file = args.output / "benchmark.json"
+    if args.keep_others and previous_file.exists():
+        previous = json.loads(previous_file.read_text())
+        for kind in ["lookups", "http"]:
+            kept = [
+                run | {"measured": run.get("measured", previous["machine"]["date"])}
+                for run in previous[kind]
+                if run["dbms"] not in args.dbms
+            ]
+            results[kind] = kept + results[kind]
+        servers = previous["machine"]["servers"]
+        results["machine"]["servers"] = ", ".join(
+            [
+                s
+                for s in servers.split(", ")
+                if not any(s.startswith(report.NAMES[d]) for d in args.dbms)
+            ]
+            + [results["machine"]["servers"]]
+        )
+
+    write(results, args.output, " ".join(sys.argv[1:]), readme=not args.no_readme)
+    print(report.markdown(results))
+
+
+if __name__ == "__main__":
+    main()

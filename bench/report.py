@@ -1,0 +1,177 @@
+"""The benchmark's results as Markdown and as a chart, and the machine they were measured on."""
+
+import datetime
+import os
+import platform
+import re
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mariadb": "MariaDB"}
+PACKAGES = [
+    "fastapi", "fastapi-users", "fastapi-users-db-sqlalchemy", "sqlalchemy", "uvicorn", "httpx",
+    "asyncpg", "aiosqlite", "asyncmy",
+]  # fmt: skip
+README_START = "<!-- benchmark:start -->"
+README_END = "<!-- benchmark:end -->"
+
+
+def machine(server_versions: dict[str, str], shared_note: str) -> dict[str, str]:
+    """What the figures depend on: processor, memory, system, versions."""
+    cpuinfo = Path("/proc/cpuinfo")
+    model = platform.processor() or "unknown"
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        model = found.group(1) if found else model
+    memory = "unknown"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        found = re.search(r"^MemTotal:\s*(\d+) kB", meminfo.read_text(), re.MULTILINE)
+        memory = f"{int(found.group(1)) / 1024**2:.0f} GiB" if found else memory
+    versions = {name: metadata.version(name) for name in PACKAGES}
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "processor": f"{model}, {os.cpu_count()} cores",
+        "memory": memory,
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "packages": ", ".join(f"{name} {version}" for name, version in versions.items()),
+        "servers": ", ".join(f"{NAMES[dbms]} {v}" for dbms, v in server_versions.items()),
+        "note": shared_note,
+    }
+
+
+def milliseconds(figures: dict[str, float]) -> str:
+    return f"{figures['median_ms']:.3g} / {figures['p99_ms']:.3g}"
+
+
+def ratio(value: float) -> str:
+    return f"{value:,.0f}x" if value >= 10 else f"{value:.2f}x"
+
+
+def statuses(counts: dict[str, int]) -> str:
+    return ", ".join(f"{status}: {count}" for status, count in counts.items())
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as the Markdown that bench/results/benchmark.md and the README show."""
+    info = results["machine"]
+    load = results["load"]
+    runs = results["lookups"] + results["http"]
+    dates: dict[str, list[str]] = {}
+    for run in runs:
+        names = dates.setdefault(run.get("measured", info["date"]), [])
+        if NAMES[run["dbms"]] not in names:
+            names.append(NAMES[run["dbms"]])
+    when = " and ".join(
+        date if len(dates) == 1 else f"{date} ({', '.join(names)})"
+        for date, names in sorted(dates.items())
+    )
+    lines = [
+        f"Measured {when} on {info['processor']}, {info['memory']}, {info['system']}, "
+        f"Python {info['python']}. {info['note']}",
+        "",
+        f"Versions: {info['packages']}; {info['servers']}.",
+    ]
+    if results["lookups"]:
+        lines += [
+            "",
+            "**Lookups** through the adapters, in one process, on the same rows: milliseconds, "
+            "median / p99, addresses in random case. Stock: `SQLAlchemyUserDatabase` on the "
+            "documentation's model; generated: `UserDatabase` on the generated model; floor: "
+            "`get` by primary key.",
+            "",
+            "| DBMS | Rows | Stock `get_by_email` | Generated `get_by_email` | Floor: `get` | "
+            "Stock ÷ generated | Generated ÷ floor |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for run in results["lookups"]:
+            stock, generated, floor = run["stock"], run["generated"], run["primary_key"]
+            lines.append(
+                f"| {NAMES[run['dbms']]} | {run['rows']:,} | {milliseconds(stock)} | "
+                f"{milliseconds(generated)} | {milliseconds(floor)} | "
+                f"{ratio(stock['median_ms'] / generated['median_ms'])} | "
+                f"{ratio(generated['median_ms'] / floor['median_ms'])} |"
+            )
+    if results["http"]:
+        lines += [
+            "",
+            f"**HTTP** on loopback, the two apps served side by side by uvicorn (one worker each), "
+            f"{load['clients']} concurrent clients: {load['users']} registrations, "
+            f"{load['races']} races in which every client registers one address at once "
+            f"({load['clients'] // 2} spellings, each sent twice), {load['users']} logins, then "
+            f"{load['me_requests']} `GET /users/me` in {load['rounds']} rounds that alternate "
+            "between the apps. Requests per second; 5xx counts every server error and failed "
+            "connection of all phases.",
+            "",
+            "| DBMS | App | Register /s | Login /s | `/users/me` /s | Race: responses | "
+            "Race: duplicate accounts | 5xx |",
+            "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |",
+        ]
+        for run in results["http"]:
+            phases = run["phases"]
+            server_errors = sum(phases[name]["server_errors"] for name in phases)
+            lines.append(
+                f"| {NAMES[run['dbms']]} | {run['app']} | {phases['register']['per_second']:.1f} | "
+                f"{phases['login']['per_second']:.1f} | {phases['me']['per_second']:.0f} | "
+                f"{statuses(phases['race']['statuses'])} | "
+                f"{phases['race']['duplicate_accounts']} | {server_errors} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    """Lookup latencies (log scale) beside /users/me throughput, stock against generated."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (lookups, http) = plt.subplots(1, 2, figsize=(12, 4.5))
+    width = 0.27
+    runs = results["lookups"]
+    for offset, (key, label) in enumerate(
+        [("stock", "stock get_by_email"), ("generated", "generated get_by_email"),
+         ("primary_key", "get by primary key")]
+    ):  # fmt: skip
+        positions = [n + (offset - 1) * width for n in range(len(runs))]
+        lookups.bar(positions, [run[key]["median_ms"] for run in runs], width, label=label)
+    lookups.set_xticks(range(len(runs)), [f"{NAMES[r['dbms']]}\n{r['rows']:,} rows" for r in runs])
+    lookups.set_yscale("log")
+    lookups.set_ylabel("median latency, ms (log scale)")
+    lookups.set_title("Lookup latency")
+    lookups.legend()
+
+    runs = results["http"]
+    dbms_list = list(dict.fromkeys(run["dbms"] for run in runs))
+    for offset, app in enumerate(["stock", "generated"]):
+        values = [
+            next(
+                (
+                    r["phases"]["me"]["per_second"]
+                    for r in runs
+                    if r["dbms"] == d and r["app"] == app
+                ),
+                0,
+            )
+            for d in dbms_list
+        ]
+        http.bar(
+            [n + (offset - 0.5) * width for n in range(len(dbms_list))], values, width, label=app
+        )
+    http.set_xticks(range(len(dbms_list)), [NAMES[d] for d in dbms_list])
+    http.set_ylabel("requests per second")
+    http.set_title("GET /users/me throughput")
+    http.legend()
+
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def update_readme(readme: Path, table: str) -> None:
+    """Put the latest results between the README's benchmark markers."""
+    text = readme.read_text()
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    readme.write_text(text[:start] + "\n" + table + text[end:])
