@@ -26,10 +26,6 @@ from bench.databases import DEFAULT_SERVERS, DRIVERS, drop_database, fresh_datab
 from bench.project import PACKAGE, TEMPLATE_DIR, render
 
 DEFAULT_ROWS = {"postgresql": 1_000_000, "sqlite": 200_000, "mariadb": 200_000}
-SHARED_NOTE = (
-    "The 2 cores were shared with two other engineers running test suites, so absolute figures "
-    "are noisy; the ratios compare runs made side by side."
-)
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -60,6 +56,11 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-readme", action="store_true", help="leave the README's table as it is"
+    )
+    parser.add_argument(
+        "--note",
+        default="",
+        help="what else the machine was doing, recorded with the results",
     )
     parser.add_argument(
         "--keep-others",
@@ -196,7 +197,7 @@ def main() -> None:
                 print(f"{dbms}: HTTP run", file=sys.stderr)
                 runs = measure_http(args, dbms, project, workdir, env)
                 results["http"] += [run | {"measured": measured} for run in runs]
-    results["machine"] = report.machine(versions, SHARED_NOTE)
+    results["machine"] = report.machine(versions, args.note)
     previous_file = args.output / "benchmark.json"
     if args.keep_others and previous_file.exists():
         previous = json.loads(previous_file.read_text())

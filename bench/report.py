@@ -17,7 +17,7 @@ README_START = "<!-- benchmark:start -->"
 README_END = "<!-- benchmark:end -->"
 
 
-def machine(server_versions: dict[str, str], shared_note: str) -> dict[str, str]:
+def machine(server_versions: dict[str, str], note: str) -> dict[str, str]:
     """What the figures depend on: processor, memory, system, versions."""
     cpuinfo = Path("/proc/cpuinfo")
     model = platform.processor() or "unknown"
@@ -38,7 +38,7 @@ def machine(server_versions: dict[str, str], shared_note: str) -> dict[str, str]
         "python": platform.python_version(),
         "packages": ", ".join(f"{name} {version}" for name, version in versions.items()),
         "servers": ", ".join(f"{NAMES[dbms]} {v}" for dbms, v in server_versions.items()),
-        "note": shared_note,
+        "note": note,
     }
 
 
@@ -70,7 +70,7 @@ def markdown(results: dict[str, Any]) -> str:
     )
     lines = [
         f"Measured {when} on {info['processor']}, {info['memory']}, {info['system']}, "
-        f"Python {info['python']}. {info['note']}",
+        f"Python {info['python']}. {info['note']}".rstrip(),
         "",
         f"Versions: {info['packages']}; {info['servers']}.",
     ]
