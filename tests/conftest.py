@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.databases import drop_database, fresh_database
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,31 +81,18 @@ def require_server(driver: str) -> None:
     pytest.skip(message)
 
 
-async def _execute_on_server(driver: str, statement: str) -> None:
-    engine = create_async_engine(server_url(driver), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 @contextmanager
 def temporary_database_url(driver: str, directory: Path) -> Iterator[str]:
     """The URL of a new, empty database for the driver, dropped afterwards."""
     require_server(driver)
-    dbms = DBMS[driver]
-    if dbms == "sqlite":
-        yield f"sqlite+{driver}:///{directory / 'project.db'}"
-        return
+    # The benchmark's databases are made the same way; it calls MySQL/MariaDB "mariadb".
+    dbms = {"mysql": "mariadb"}.get(DBMS[driver], DBMS[driver])
     name = f"template_test_{uuid.uuid4().hex}"
-    quoted = f'"{name}"' if dbms == "postgresql" else f"`{name}`"
-    asyncio.run(_execute_on_server(driver, f"CREATE DATABASE {quoted}"))
+    url = asyncio.run(fresh_database(dbms, server_url(driver), name, directory))
     try:
-        yield make_url(server_url(driver)).set(database=name).render_as_string()
+        yield url.render_as_string()
     finally:
-        force = " WITH (FORCE)" if dbms == "postgresql" else ""
-        asyncio.run(_execute_on_server(driver, f"DROP DATABASE {quoted}{force}"))
+        asyncio.run(drop_database(url))
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
