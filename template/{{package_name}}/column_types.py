@@ -1,4 +1,9 @@
-"""Column types that behave the same on SQLite, PostgreSQL and MySQL/MariaDB."""
+"""Column types that behave the same on SQLite, PostgreSQL and MySQL/MariaDB.
+
+Every project has this module, whether its columns use these types yet or not: a datetime or
+decimal column added later, by hand or through `copier update`, needs it, and so do the
+revisions that create such columns, which import it for as long as they exist.
+"""
 
 import datetime
 import decimal

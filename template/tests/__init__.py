@@ -1,0 +1,1 @@
+"""The tests of the application: pytest runs them from the project's root."""
