@@ -1,78 +1,25 @@
-"""Shared test helpers: the variants to render, the database servers, and the rendering itself."""
+"""The pytest fixtures of the template's tests: rendering once a session, a shared mypy cache,
+and the database servers, skipped when down. Everything else the tests share is in tooling/."""
 
-import asyncio
 import os
-import socket
-import subprocess
-import sys
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import cache
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.databases import drop_database, fresh_database
-
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+from tooling.databases import server_is_up, temporary_database
+from tooling.drivers import DRIVERS, SERVERS, server_url
 
 # With CI=true a database server that cannot be reached fails its tests instead of skipping them.
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-ID_TYPES = ["uuid", "int"]
-DRIVERS = ["aiosqlite", "asyncpg", "psycopg", "asyncmy", "aiomysql"]
-DBMS = {
-    "aiosqlite": "sqlite",
-    "asyncpg": "postgresql",
-    "psycopg": "postgresql",
-    "asyncmy": "mysql",
-    "aiomysql": "mysql",
-}
-# Where each server listens; the generated suites create their own databases on it.
-SERVERS = {
-    "postgresql": ("127.0.0.1", 5432),
-    "mysql": ("127.0.0.1", 3306),
-}
 
-# Extra columns the variants are rendered with: every type, flag and default form.
-EXTRA_COLUMNS = (
-    "nickname:str(32)? unique, age:int?, plan:str=free index, balance:decimal(12,2)=0, "
-    "ledger:decimal(30,10)?, code:str(1)=x, "
-    "bio:text?, birthday:date?, last_seen:datetime?, newsletter:bool=false, "
-    "external_id:uuid? unique, settings:json?, score:float=0, views:bigint=0, "
-    "display_name:str(64)"
-)
-# The same without the column that registration requires: OAuth sign-in cannot fill it.
-OAUTH_EXTRA_COLUMNS = EXTRA_COLUMNS.removesuffix(", display_name:str(64)")
-
-
-def server_url(driver: str) -> str:
-    """A URL of the driver's server, without a database: the generated tests add their own."""
-    dbms = DBMS[driver]
-    if dbms == "sqlite":
-        return f"sqlite+{driver}:///./unused.db"
-    host, port = SERVERS[dbms]
-    if dbms == "postgresql":
-        return f"postgresql+{driver}://postgres@{host}:{port}/postgres"
-    return f"mysql+{driver}://root@{host}:{port}/?charset=utf8mb4"
-
-
-@cache
-def server_is_up(dbms: str) -> bool:
-    host, port = SERVERS[dbms]
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def require_server(driver: str) -> None:
+def skip_unless_server_is_up(driver: str) -> None:
     """Skip a test whose database server is down; in CI, fail it."""
-    dbms = DBMS[driver]
-    if dbms == "sqlite" or server_is_up(dbms):
+    dbms = DRIVERS[driver].dbms
+    if server_is_up(dbms):
         return
     host, port = SERVERS[dbms]
     message = f"{dbms} server not reachable at {host}:{port}"
@@ -81,32 +28,24 @@ def require_server(driver: str) -> None:
     pytest.skip(message)
 
 
-@contextmanager
-def temporary_database_url(driver: str, directory: Path) -> Iterator[str]:
-    """The URL of a new, empty database for the driver, dropped afterwards."""
-    require_server(driver)
-    # The benchmark's databases are made the same way; it calls MySQL/MariaDB "mariadb".
-    dbms = {"mysql": "mariadb"}.get(DBMS[driver], DBMS[driver])
-    name = f"template_test_{uuid.uuid4().hex}"
-    url = asyncio.run(fresh_database(dbms, server_url(driver), name, directory))
-    try:
-        yield url.render_as_string()
-    finally:
-        asyncio.run(drop_database(url))
+@pytest.fixture(scope="session")
+def require_server() -> Callable[[str], None]:
+    """`require_server(driver)`: skip the test if the driver's database server is down; with
+    CI=true, fail it."""
+    return skip_unless_server_is_up
 
 
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run a command of the test environment and capture what it says."""
-    environment = {**os.environ, **env}
-    environment.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+@pytest.fixture
+def new_database(tmp_path: Path) -> Callable[[str], AbstractContextManager[str]]:
+    """`with new_database(driver) as url`: a new, empty database for the driver, dropped afterwards
+    (a file in the test's tmp_path for SQLite); the test is skipped if its server is down, or
+    failed with CI=true."""
+
+    def _new_database(driver: str) -> AbstractContextManager[str]:
+        skip_unless_server_is_up(driver)
+        return temporary_database(server_url(driver), tmp_path)
+
+    return _new_database
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,14 @@
 """The generated command line, run as a user runs it: one process a command, on a real database."""
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from conftest import run
-from test_server import running_server
+
+from tooling.rendering import run
+from tooling.servers import running_server
 
 PASSWORD = "a long password"
 
@@ -30,7 +32,8 @@ def test_command_line_sets_up_a_database_and_a_user_the_server_accepts(
         **env,
     )
     listed = run(["my_api", "users", "list"], project, **env)
-    with running_server(project, serve, **env) as base_url:
+    log = tmp_path / "server.log"
+    with running_server(serve, cwd=project, env={**os.environ, **env}, log=log) as base_url:
         login = httpx.post(
             f"{base_url}/auth/database/login",
             data={"username": "ada@example.com", "password": PASSWORD},

@@ -3,26 +3,14 @@
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_DIR
-from copier import run_copy
 
-
-def copy_with(destination: Path, **answers: str) -> None:
-    run_copy(
-        str(TEMPLATE_DIR),
-        destination,
-        data=answers,
-        defaults=True,
-        unsafe=False,
-        quiet=True,
-        vcs_ref="HEAD",
-    )
+from tooling.rendering import render_template
 
 
 def assert_refused(tmp_path: Path, message: str, **answers: str) -> None:
     destination = tmp_path / "project"
     with pytest.raises(ValueError, match="Validation error") as error:
-        copy_with(destination, **answers)
+        render_template(destination, **answers)
     assert message in str(error.value)
     assert not destination.exists() or not any(destination.iterdir())
 
@@ -135,7 +123,7 @@ def test_every_bad_entry_is_reported_at_once(tmp_path: Path) -> None:
 
     destination = tmp_path / "project"
     with pytest.raises(ValueError) as error:
-        copy_with(destination, extra_columns=answer)
+        render_template(destination, extra_columns=answer)
 
     assert 'Entry "age:int=abc"' in str(error.value)
     assert 'Entry "id:int"' in str(error.value)
@@ -157,7 +145,7 @@ def test_every_bad_entry_is_reported_at_once(tmp_path: Path) -> None:
     ],
 )
 def test_good_extra_columns_are_accepted(tmp_path: Path, extra_columns: str) -> None:
-    copy_with(tmp_path / "project", extra_columns=extra_columns)
+    render_template(tmp_path / "project", extra_columns=extra_columns)
 
     assert (tmp_path / "project" / "my_api" / "db.py").is_file()
 
@@ -172,7 +160,7 @@ def test_oauth_refuses_columns_that_registration_requires(tmp_path: Path) -> Non
 
 
 def test_oauth_accepts_columns_with_a_default_or_nullable(tmp_path: Path) -> None:
-    copy_with(tmp_path / "project", oauth=True, extra_columns="age:int?, plan:str=free")
+    render_template(tmp_path / "project", oauth=True, extra_columns="age:int?, plan:str=free")
 
     assert (tmp_path / "project" / "my_api" / "oauth.py").is_file()
 
@@ -180,5 +168,5 @@ def test_oauth_accepts_columns_with_a_default_or_nullable(tmp_path: Path) -> Non
 def test_an_unknown_auth_strategy_is_refused(tmp_path: Path) -> None:
     destination = tmp_path / "project"
     with pytest.raises(ValueError, match="Invalid choice"):
-        copy_with(destination, auth_strategy="cookie")
+        render_template(destination, auth_strategy="cookie")
     assert not destination.exists() or not any(destination.iterdir())

@@ -7,10 +7,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_DIR, run, temporary_database_url
+
+from tooling.rendering import TEMPLATE_DIR, run
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
@@ -18,7 +20,10 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "Template Tests",
     "GIT_COMMITTER_EMAIL": "tests@example.com",
 }
-FIRST_REVISION = Path("my_api/migrations/versions/0001_create_user_table.py")
+VERSIONS = Path("my_api/migrations/versions")
+FIRST_REVISION = VERSIONS / "0001_create_user_table.py"
+# The revisions every project starts with.
+SHIPPED_REVISIONS = {FIRST_REVISION.name, "0002_create_rate_limit_table.py"}
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -193,9 +198,11 @@ def upgrade_body(revision: Path) -> str:
 
 @pytest.mark.parametrize("driver", ["aiosqlite", "asyncpg", "asyncmy"])
 def test_a_new_column_reaches_a_database_that_holds_users(
-    new_project: Callable[..., Path], driver: str, tmp_path: Path
+    new_project: Callable[..., Path],
+    new_database: Callable[[str], AbstractContextManager[str]],
+    driver: str,
 ) -> None:
-    with temporary_database_url(driver, tmp_path) as database_url:
+    with new_database(driver) as database_url:
         project = new_project(f"db_driver={driver}", "extra_columns=nickname:str(32)?")
         alembic(project, database_url, "upgrade", "head")
         python(project, database_url, ADD_USERS)
@@ -208,9 +215,9 @@ def test_a_new_column_reaches_a_database_that_holds_users(
         commit_all(project, "Add the level column")
 
         alembic(project, database_url, "revision", "--autogenerate", "-m", "Add the level column")
-        [revision] = set((project / "my_api/migrations/versions").glob("*.py")) - {
-            project / FIRST_REVISION
-        }
+        [revision] = [
+            path for path in (project / VERSIONS).glob("*.py") if path.name not in SHIPPED_REVISIONS
+        ]
         operations = re.findall(r"\bop\.\w+|\bbatch_op\.\w+", upgrade_body(revision))
         assert operations in (["op.add_column"], ["op.batch_alter_table", "batch_op.add_column"])
         assert '"level"' in upgrade_body(revision)
@@ -220,6 +227,58 @@ def test_a_new_column_reaches_a_database_that_holds_users(
         assert python(project, database_url, READ_USERS).strip() == str(
             [(f"user{i}@example.com", f"n{i}", 1) for i in range(3)]
         )
+
+
+READ_EMAILS_AND_TABLES = """
+import asyncio
+from sqlalchemy import inspect, select
+from my_api.db import User, async_session_maker
+
+async def main():
+    async with async_session_maker() as session:
+        emails = (await session.scalars(select(User.email).order_by(User.email))).all()
+        tables = await (await session.connection()).run_sync(
+            lambda sync: sorted(inspect(sync).get_table_names())
+        )
+    print(list(emails), tables)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("driver", ["aiosqlite", "asyncpg", "asyncmy"])
+def test_a_new_revision_of_the_template_upgrades_a_database_that_holds_users(
+    template: Path,
+    new_project: Callable[..., Path],
+    new_database: Callable[[str], AbstractContextManager[str]],
+    driver: str,
+) -> None:
+    # A release without the throttle's revision, then one with it.
+    second_revision = (
+        template
+        / "template/{{package_name}}/migrations/versions/0002_create_rate_limit_table.py.jinja"
+    )
+    revision_source = second_revision.read_text()
+    second_revision.unlink()
+    commit_all(template, "A release with one revision")
+    git(template, "tag", "1.0.1")
+    with new_database(driver) as database_url:
+        project = new_project(f"db_driver={driver}", "extra_columns=nickname:str(32)?")
+        alembic(project, database_url, "upgrade", "head")
+        python(project, database_url, ADD_USERS)
+        second_revision.write_text(revision_source)
+        commit_all(template, "The throttle's revision")
+        git(template, "tag", "1.1.0")
+
+        result = update(project)
+
+        assert result.returncode == 0, result.stderr
+        assert (project / "my_api/migrations/versions/0002_create_rate_limit_table.py").is_file()
+        alembic(project, database_url, "upgrade", "head")
+        alembic(project, database_url, "check")
+        emails, tables = python(project, database_url, READ_EMAILS_AND_TABLES).split("] [")
+    assert emails == str([f"user{i}@example.com" for i in range(3)])[:-1]
+    assert "'rate_limit'" in tables
 
 
 @pytest.mark.parametrize(
@@ -255,7 +314,7 @@ def test_autogenerate_refuses_a_hand_made_not_null_column(
     edit(db, orm_import, orm_import.replace("DeclarativeBase", "DeclarativeBase, Mapped"))
     edit(
         db,
-        '"""A user account: the FastAPI Users columns and the project\'s own."""',
+        '"""A user account: the FastAPI Users columns."""',
         '"""A user account."""\n\n    level: Mapped[int]',
     )
 
@@ -267,9 +326,7 @@ def test_autogenerate_refuses_a_hand_made_not_null_column(
 
     assert result.returncode != 0
     assert "user.level is NOT NULL without a server default" in result.stderr
-    assert [path.name for path in (project / "my_api/migrations/versions").glob("*.py")] == [
-        FIRST_REVISION.name
-    ]
+    assert {path.name for path in (project / VERSIONS).glob("*.py")} == SHIPPED_REVISIONS
 
 
 def test_the_id_type_of_a_project_cannot_change(new_project: Callable[..., Path]) -> None:
@@ -283,7 +340,7 @@ def test_the_id_type_of_a_project_cannot_change(new_project: Callable[..., Path]
 
 
 def test_a_new_driver_switches_dependency_url_and_migrations(
-    new_project: Callable[..., Path], tmp_path: Path
+    new_project: Callable[..., Path], new_database: Callable[[str], AbstractContextManager[str]]
 ) -> None:
     project = new_project("db_driver=aiosqlite")
 
@@ -295,7 +352,7 @@ def test_a_new_driver_switches_dependency_url_and_migrations(
     assert (
         'database_url: str = "postgresql+asyncpg://' in (project / "my_api/settings.py").read_text()
     )
-    with temporary_database_url("asyncpg", tmp_path) as database_url:
+    with new_database("asyncpg") as database_url:
         alembic(project, database_url, "upgrade", "head")
         alembic(project, database_url, "check")
 
@@ -310,3 +367,77 @@ def test_another_driver_of_the_same_dbms_keeps_the_url(new_project: Callable[...
     assert result.returncode == 0, result.stderr
     settings = (project / "my_api/settings.py").read_text()
     assert 'database_url: str = "postgresql+psycopg://app@db.internal:5433/accounts"' in settings
+
+
+STORE_A_LONG_TOKEN = """
+import asyncio
+from my_api.db import OAuthAccount, User, async_session_maker
+
+async def main():
+    async with async_session_maker() as session:
+        user = User(email="ada@example.com", hashed_password="x")
+        user.oauth_accounts.append(
+            OAuthAccount(
+                oauth_name="entra", access_token="t" * 5000, refresh_token="r" * 5000,
+                account_id="1", account_email="ada@example.com",
+            )
+        )
+        session.add(user)
+        await session.commit()
+    async with async_session_maker() as session:
+        [account] = (await session.get(User, user.id)).oauth_accounts
+        print(len(account.access_token), len(account.refresh_token))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("driver", ["aiosqlite", "asyncpg", "asyncmy"])
+def test_oauth_token_columns_widen_in_an_existing_project(
+    template: Path,
+    tmp_path: Path,
+    new_database: Callable[[str], AbstractContextManager[str]],
+    driver: str,
+) -> None:
+    """A project made when the token columns were upstream's VARCHAR(1024) gets Text columns
+    from the update, and its database through the revision it autogenerates."""
+    models = template / "template/{{package_name}}/db.py.jinja"
+    first = (
+        template / "template/{{package_name}}/migrations/versions/0001_create_user_table.py.jinja"
+    )
+    widened = models.read_text(), first.read_text()
+    edit(models, "    access_token: Mapped[str] = mapped_column(Text, nullable=False)\n", "")
+    edit(models, "    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)\n", "")
+    for column in ("access_token", "refresh_token"):
+        edit(first, f'"{column}", sa.Text()', f'"{column}", sa.String(length=1024)')
+    commit_all(template, "Upstream's token columns")
+    git(template, "tag", "0.9.0")
+    models.write_text(widened[0])
+    first.write_text(widened[1])
+    commit_all(template, "Token columns wide enough")
+    git(template, "tag", "1.1.0")
+
+    with new_database(driver) as database_url:
+        project = tmp_path / "project"
+        answers = ["--data", f"db_driver={driver}", "--data", "oauth=true"]
+        copied = copier(
+            tmp_path, "copy", "--defaults", "--vcs-ref=0.9.0", *answers, str(template), str(project)
+        )
+        assert copied.returncode == 0, copied.stderr
+        git(project, "init", "--quiet")
+        commit_all(project, "Start from the template")
+        alembic(project, database_url, "upgrade", "head")
+
+        result = update(project)
+
+        assert result.returncode == 0, result.stderr
+        assert "mapped_column(Text" in (project / "my_api/db.py").read_text()
+        alembic(project, database_url, "revision", "--autogenerate", "-m", "Wider OAuth tokens")
+        [revision] = [
+            path for path in (project / VERSIONS).glob("*.py") if path.name not in SHIPPED_REVISIONS
+        ]
+        upgrade = upgrade_body(revision)
+        assert upgrade.count("type_=sa.Text()") == 2, upgrade
+        alembic(project, database_url, "upgrade", "head")
+        alembic(project, database_url, "check")
+        assert python(project, database_url, STORE_A_LONG_TOKEN).split() == ["5000", "5000"]

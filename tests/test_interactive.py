@@ -1,0 +1,121 @@
+"""`copier copy` run interactively in an 80-column terminal: every question's help is seen whole,
+and the answers typed at the prompts make the project."""
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tooling.rendering import TEMPLATE_DIR
+
+COLUMNS = 80
+ROWS = 60
+# How long one prompt may take to appear; the whole dialogue is a few seconds.
+STEP_TIMEOUT_SECONDS = 30
+
+# The questions Copier asks, in order, with what answers them: keys, and text typed as it is.
+ANSWERS: list[tuple[str, list[list[str]]]] = [
+    ("project_name", [["C-u"], ["-l", "Prompt API"], ["Enter"]]),
+    ("package_name", [["Enter"]]),
+    ("id_type", [["Down", "Enter"]]),
+    ("db_driver", [["Enter"]]),
+    ("database_url", [["Enter"]]),
+    ("extra_columns", [["-l", "nickname:str(32)? unique, age:int?"], ["Escape", "Enter"]]),
+    ("oauth", [["y"]]),
+    ("auth_strategy", [["Down", "Enter"]]),
+]
+
+
+class Terminal:
+    """A tmux server of the test's own, running one command in a window COLUMNS wide."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
+        )
+        return result.stdout
+
+    def start(self, command: list[str], cwd: Path) -> None:
+        # The command's status is kept on screen, so a failure can be told from a success.
+        shell = f"{shlex.join(command)}; echo EXIT STATUS $?; sleep 600"
+        self.tmux("new-session", "-d", "-x", str(COLUMNS), "-y", str(ROWS), "-c", str(cwd), shell)
+
+    def screen(self) -> str:
+        """Everything the terminal showed, scrolled-off lines included, as the user saw it."""
+        return self.tmux("capture-pane", "-p", "-S", "-")
+
+    def wait_for(self, text: str) -> str:
+        deadline = time.monotonic() + STEP_TIMEOUT_SECONDS
+        while text not in (screen := self.screen()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear:\n{screen}")
+            time.sleep(0.1)
+        return screen
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", *keys)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    if shutil.which("tmux") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("tmux is needed to drive copier in a terminal")
+        pytest.skip("tmux is not installed")
+    terminal = Terminal(f"copier-test-{uuid.uuid4().hex}")
+    try:
+        yield terminal
+    finally:
+        subprocess.run(["tmux", "-L", terminal.socket, "kill-server"], check=False)
+
+
+def help_lines(question: str) -> list[str]:
+    """The lines of a question's help, as copier.yml writes them."""
+    questions = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
+    return [line.strip() for line in questions[question]["help"].splitlines()]
+
+
+def test_every_help_is_seen_whole_at_80_columns(terminal: Terminal, tmp_path: Path) -> None:
+    destination = tmp_path / "prompt-api"
+    copier = [sys.executable, "-m", "copier", "copy", "--vcs-ref", "HEAD"]
+    terminal.start([*copier, str(TEMPLATE_DIR), str(destination)], cwd=tmp_path)
+
+    for question, typed in ANSWERS:
+        lines = help_lines(question)
+        screen = terminal.wait_for(lines[-1])
+        rows = screen.splitlines()
+        for line in lines:
+            # Whole lines: a help cut at the terminal's edge would show only the start of one.
+            assert any(line in row for row in rows), f"{question}: {line!r} is cut:\n{screen}"
+        for keys in typed:
+            terminal.send(*keys)
+
+    screen = terminal.wait_for("EXIT STATUS")
+    assert "EXIT STATUS 0" in screen, screen
+    assert all(len(line) <= COLUMNS for line in screen.splitlines())
+    extra_columns = " ".join(help_lines("extra_columns"))
+    assert "Types: str, str(N), text, int, bigint, float, decimal(P,S)" in extra_columns
+    assert "Example: nickname:str(32)? unique" in extra_columns
+
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    assert answers == answers | {
+        "project_name": "Prompt API",
+        "package_name": "prompt_api",
+        "id_type": "int",
+        "db_driver": "aiosqlite",
+        "database_url": "sqlite+aiosqlite:///./prompt_api.db",
+        "extra_columns": "nickname:str(32)? unique, age:int?",
+        "oauth": True,
+        "auth_strategy": "database",
+    }
