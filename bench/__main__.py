@@ -21,11 +21,14 @@ from typing import Any
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import load, report
-from bench.databases import DEFAULT_SERVERS, DRIVERS, drop_database, fresh_database
-from bench.project import PACKAGE, TEMPLATE_DIR, render
+from bench import load, report, wrk
+from tooling.databases import drop_database, fresh_database
+from tooling.drivers import BENCHMARK_DRIVERS, DISPLAY_NAMES, server_url
+from tooling.rendering import TEMPLATE_DIR, UNTHROTTLED, render_template
 
-DEFAULT_ROWS = {"postgresql": 1_000_000, "sqlite": 200_000, "mariadb": 200_000}
+# The generated package, as bench/lookups.py imports it.
+PACKAGE = "bench_api"
+DEFAULT_ROWS = {"postgresql": 1_000_000, "sqlite": 200_000, "mysql": 200_000}
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -33,7 +36,11 @@ def parse_arguments() -> argparse.Namespace:
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--dbms", nargs="+", choices=list(DRIVERS), default=list(DRIVERS), help="default: all"
+        "--dbms",
+        nargs="+",
+        choices=list(BENCHMARK_DRIVERS),
+        default=list(BENCHMARK_DRIVERS),
+        help="default: all (mysql: the MySQL/MariaDB server)",
     )
     parser.add_argument(
         "--rows", type=int, help="users to load on every DBMS (default: 1,000,000 on "
@@ -49,8 +56,26 @@ def parse_arguments() -> argparse.Namespace:
         "--rounds", type=int, default=8, help="rounds /users/me alternates between the apps in"
     )
     parser.add_argument("--no-http", action="store_true", help="measure the lookups only")
-    parser.add_argument("--postgresql-url", default=DEFAULT_SERVERS["postgresql"])
-    parser.add_argument("--mariadb-url", default=DEFAULT_SERVERS["mariadb"])
+    parser.add_argument(
+        "--no-storm", action="store_true", help="leave out the login storm (which needs wrk)"
+    )
+    parser.add_argument(
+        "--storm-seconds", type=float, default=5, help="length of each wrk run of the storm"
+    )
+    parser.add_argument(
+        "--storm-rounds", type=int, default=4, help="rounds the storm alternates the apps in"
+    )
+    parser.add_argument("--storm-clients", type=int, default=8, help="wrk connections on /users/me")
+    parser.add_argument(
+        "--storm-logins", type=int, default=2, help="wrk connections that log in meanwhile"
+    )
+    parser.add_argument(
+        "--password-hashing-threads",
+        type=int,
+        help="PASSWORD_HASHING_THREADS of the generated app (default: its own default)",
+    )
+    parser.add_argument("--postgresql-url", default=server_url(BENCHMARK_DRIVERS["postgresql"]))
+    parser.add_argument("--mysql-url", default=server_url(BENCHMARK_DRIVERS["mysql"]))
     parser.add_argument(
         "--output", type=Path, default=TEMPLATE_DIR / "bench" / "results", help="results folder"
     )
@@ -71,8 +96,10 @@ def parse_arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def server_url(args: argparse.Namespace, dbms: str) -> str | None:
-    return {"postgresql": args.postgresql_url, "mariadb": args.mariadb_url}.get(dbms)
+def database_server(args: argparse.Namespace, dbms: str) -> str:
+    """The URL of the DBMS's server the options give; for SQLite, one that names the driver."""
+    given = {"postgresql": args.postgresql_url, "mysql": args.mysql_url}.get(dbms)
+    return given or server_url(BENCHMARK_DRIVERS[dbms])
 
 
 def measure_lookups(
@@ -81,10 +108,9 @@ def measure_lookups(
     """Run bench.lookups in a process that imports the generated package."""
     rows = args.rows or DEFAULT_ROWS[dbms]
     command = [sys.executable, "-m", "bench.lookups", "--dbms", dbms, "--directory", str(workdir),
-               "--rows", str(rows), "--samples", str(args.samples),
+               "--server", database_server(args, dbms), "--rows", str(rows),
+               "--samples", str(args.samples),
                "--stock-samples", str(args.stock_samples)]  # fmt: skip
-    if server := server_url(args, dbms):
-        command += ["--server", server]
     result = subprocess.run(
         command, cwd=TEMPLATE_DIR, env=env, capture_output=True, text=True, check=False
     )
@@ -92,6 +118,16 @@ def measure_lookups(
         raise SystemExit(f"The {dbms} lookup benchmark failed:\n{result.stderr}")
     figures: dict[str, Any] = json.loads(result.stdout)
     return figures
+
+
+def storm_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How bench/storm.py loads the apps."""
+    return {
+        "connections": args.storm_clients,
+        "login_connections": args.storm_logins,
+        "seconds": args.storm_seconds,
+        "rounds": args.storm_rounds,
+    }
 
 
 def measure_http(
@@ -103,7 +139,7 @@ def measure_http(
         "generated": (f"{PACKAGE}.app:app", project),
     }
     urls = {
-        app: asyncio.run(fresh_database(dbms, server_url(args, dbms), f"bench_http_{app}", workdir))
+        app: asyncio.run(fresh_database(database_server(args, dbms), f"bench_http_{app}", workdir))
         for app in apps
     }
     try:
@@ -111,6 +147,9 @@ def measure_http(
             app: env | {"DATABASE_URL": url.render_as_string(hide_password=False)}
             for app, url in urls.items()
         }
+        if args.password_hashing_threads is not None:
+            threads = str(args.password_hashing_threads)
+            environments["generated"]["PASSWORD_HASHING_THREADS"] = threads
         # The generated app serves only a database its migrations have brought up to date.
         subprocess.run(
             [sys.executable, "-m", "alembic", "upgrade", "head"],
@@ -122,6 +161,7 @@ def measure_http(
                 app: (module, cwd, environments[app], workdir / f"{dbms}-{app}.log")
                 for app, (module, cwd) in apps.items()
             },
+            None if args.no_storm else storm_options(args),
             users=args.users, clients=args.clients, races=args.races,
             me_requests=args.me_requests, rounds=args.rounds,
         )  # fmt: skip
@@ -132,10 +172,10 @@ def measure_http(
     return [{"dbms": dbms, "app": app, "phases": phases} for app, phases in results.items()]
 
 
-async def server_version(dbms: str, url: str | None) -> str:
+async def server_version(dbms: str, url: str) -> str:
     if dbms == "sqlite":
         return sqlite3.sqlite_version
-    engine = create_async_engine(make_url(url or DEFAULT_SERVERS[dbms]))
+    engine = create_async_engine(make_url(url))
     try:
         async with engine.connect() as conn:
             query = "SHOW server_version" if dbms == "postgresql" else "SELECT version()"
@@ -167,26 +207,41 @@ def write(results: dict[str, Any], output: Path, options: str, readme: bool) -> 
 
 def main() -> None:
     args = parse_arguments()
+    if not (args.no_http or args.no_storm):
+        wrk.require_wrk()  # before the long lookups, not after
     results: dict[str, Any] = {
         "lookups": [],
         "http": [],
         "load": {"users": args.users, "clients": args.clients, "races": args.races,
-                 "me_requests": args.me_requests, "rounds": args.rounds},
+                 "me_requests": args.me_requests, "rounds": args.rounds,
+                 "storm": None if args.no_storm else storm_options(args),
+                 "password_hashing_threads": args.password_hashing_threads},
     }  # fmt: skip
     versions = {
-        dbms: asyncio.run(server_version(dbms, server_url(args, dbms))) for dbms in args.dbms
+        dbms: asyncio.run(server_version(dbms, database_server(args, dbms))) for dbms in args.dbms
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as temporary:
         workdir = Path(temporary)
         for dbms in args.dbms:
             print(f"{dbms}: rendering the template", file=sys.stderr)
-            project = render(workdir / f"project-{dbms}", DRIVERS[dbms])
+            project = render_template(
+                workdir / f"project-{dbms}",
+                project_name="Bench API",
+                package_name=PACKAGE,
+                db_driver=BENCHMARK_DRIVERS[dbms],
+            )
             env = {
                 "PYTHONPATH": f"{project}:{TEMPLATE_DIR}",
-                "DATABASE_URL": server_url(args, dbms)
-                or f"sqlite+aiosqlite:///{workdir}/unused.db",
+                "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/unused.db"
+                if dbms == "sqlite"
+                else database_server(args, dbms),
                 "SECRET_KEY": secrets.token_urlsafe(32),
                 "ENVIRONMENT": "production",
+                # Production needs an SMTP server; the benchmark sends no e-mail.
+                "SMTP_HOST": "localhost",
+                # Every client of the benchmark comes from one address: no throttling, as the
+                # stock app has none.
+                **UNTHROTTLED,
             }
             print(f"{dbms}: loading users and timing lookups", file=sys.stderr)
             measured = now()
@@ -213,7 +268,7 @@ def main() -> None:
             [
                 s
                 for s in servers.split(", ")
-                if not any(s.startswith(report.NAMES[d]) for d in args.dbms)
+                if not any(s.startswith(DISPLAY_NAMES[d]) for d in args.dbms)
             ]
             + [results["machine"]["servers"]]
         )

@@ -4,56 +4,34 @@ concurrent clients through registration, a registration race, login and /users/m
 import asyncio
 import contextlib
 import os
-import socket
-import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench import storm
+from tooling.servers import running_server
+
 PASSWORD = "correct horse battery staple"
 START_TIMEOUT_SECONDS = 60
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def serving(app: str, cwd: Path, env: dict[str, str], log: Path) -> Iterator[str]:
+def serving(
+    app: str, cwd: Path, env: dict[str, str], log: Path
+) -> contextlib.AbstractContextManager[str]:
     """`uvicorn app` with one worker on a free loopback port, its output in `log`: its URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log",
-               "--log-level", "warning"]  # fmt: skip
-    with log.open("w") as output:
-        # A file, not a pipe: a pipe nobody reads would stall the server once full.
-        process = subprocess.Popen(
-            command, cwd=cwd, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            try:
-                httpx.get(f"{base_url}/docs", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    process.wait()
-                    raise RuntimeError(f"{app} did not start:\n{log.read_text()}") from None
-                time.sleep(0.2)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+
+    def uvicorn(port: int) -> list[str]:
+        return [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log",
+                "--log-level", "warning"]  # fmt: skip
+
+    return running_server(
+        uvicorn, cwd=cwd, env={**os.environ, **env}, log=log, start_timeout=START_TIMEOUT_SECONDS
+    )
 
 
 async def phase(
@@ -182,10 +160,17 @@ async def drive(
 
 
 def run(
-    apps: dict[str, tuple[str, Path, dict[str, str], Path]], **load: int
+    apps: dict[str, tuple[str, Path, dict[str, str], Path]],
+    storm_options: dict[str, Any] | None,
+    **load: int,
 ) -> dict[str, dict[str, Any]]:
     """Serve every app at once (module, working directory, environment, log) and drive them:
-    the figures of each phase for each app."""
+    the figures of each phase for each app, with the login storm's (bench/storm.py) unless
+    `storm_options` is None."""
     with contextlib.ExitStack() as stack:
         base_urls = {app: stack.enter_context(serving(*how)) for app, how in apps.items()}
-        return asyncio.run(drive(base_urls, **load))
+        results = asyncio.run(drive(base_urls, **load))
+        if storm_options is not None:
+            for app, figures in storm.measure(base_urls, **storm_options).items():
+                results[app]["storm"] = figures
+        return results

@@ -20,7 +20,8 @@ from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bench import stock
-from bench.databases import drop_database, fresh_database
+from tooling.databases import drop_database, fresh_database
+from tooling.drivers import BENCHMARK_DRIVERS, server_url
 
 # What a password hash looks like: every row gets this one, the lookups never check it.
 HASHED_PASSWORD = "$argon2id$v=19$m=65536,t=3,p=4$" + "b" * 22 + "$" + "c" * 43
@@ -111,13 +112,15 @@ def summary(timings: list[float]) -> dict[str, float]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from bench_api.db import User, make_engine
+    from bench_api.db import User
+    from bench_api.engine import make_engine
     from bench_api.user_database import UserDatabase
 
     rows = make_rows(args.rows, seed=args.seed)
     directory = Path(args.directory)
-    generated_url = await fresh_database(args.dbms, args.server, "bench_generated", directory)
-    stock_url = await fresh_database(args.dbms, args.server, "bench_stock", directory)
+    server = args.server or server_url(BENCHMARK_DRIVERS[args.dbms])
+    generated_url = await fresh_database(server, "bench_generated", directory)
+    stock_url = await fresh_database(server, "bench_stock", directory)
     generated_engine = make_engine(generated_url)
     stock_engine = create_async_engine(stock_url)
     try:
@@ -165,8 +168,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dbms", required=True, choices=["postgresql", "sqlite", "mariadb"])
-    parser.add_argument("--server", help="URL of the database server (not for SQLite)")
+    parser.add_argument("--dbms", required=True, choices=list(BENCHMARK_DRIVERS))
+    parser.add_argument(
+        "--server",
+        help="URL of the database server, without a database (default: the local one; for "
+        "SQLite, a file URL that names the driver)",
+    )
     parser.add_argument("--directory", required=True, help="where SQLite files go")
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--samples", type=int, default=2000)

@@ -8,7 +8,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mariadb": "MariaDB"}
+from tooling.drivers import DISPLAY_NAMES
+
 PACKAGES = [
     "fastapi", "fastapi-users", "fastapi-users-db-sqlalchemy", "sqlalchemy", "uvicorn", "httpx",
     "asyncpg", "aiosqlite", "asyncmy",
@@ -37,7 +38,7 @@ def machine(server_versions: dict[str, str], note: str) -> dict[str, str]:
         "system": platform.platform(),
         "python": platform.python_version(),
         "packages": ", ".join(f"{name} {version}" for name, version in versions.items()),
-        "servers": ", ".join(f"{NAMES[dbms]} {v}" for dbms, v in server_versions.items()),
+        "servers": ", ".join(f"{DISPLAY_NAMES[dbms]} {v}" for dbms, v in server_versions.items()),
         "note": note,
     }
 
@@ -62,8 +63,8 @@ def markdown(results: dict[str, Any]) -> str:
     dates: dict[str, list[str]] = {}
     for run in runs:
         names = dates.setdefault(run.get("measured", info["date"]), [])
-        if NAMES[run["dbms"]] not in names:
-            names.append(NAMES[run["dbms"]])
+        if DISPLAY_NAMES[run["dbms"]] not in names:
+            names.append(DISPLAY_NAMES[run["dbms"]])
     when = " and ".join(
         date if len(dates) == 1 else f"{date} ({', '.join(names)})"
         for date, names in sorted(dates.items())
@@ -89,7 +90,7 @@ def markdown(results: dict[str, Any]) -> str:
         for run in results["lookups"]:
             stock, generated, floor = run["stock"], run["generated"], run["primary_key"]
             lines.append(
-                f"| {NAMES[run['dbms']]} | {run['rows']:,} | {milliseconds(stock)} | "
+                f"| {DISPLAY_NAMES[run['dbms']]} | {run['rows']:,} | {milliseconds(stock)} | "
                 f"{milliseconds(generated)} | {milliseconds(floor)} | "
                 f"{ratio(stock['median_ms'] / generated['median_ms'])} | "
                 f"{ratio(generated['median_ms'] / floor['median_ms'])} |"
@@ -111,14 +112,57 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         for run in results["http"]:
             phases = run["phases"]
-            server_errors = sum(phases[name]["server_errors"] for name in phases)
+            # The storm's errors are in its own table.
+            server_errors = sum(phases[name]["server_errors"] for name in phases if name != "storm")
             lines.append(
-                f"| {NAMES[run['dbms']]} | {run['app']} | {phases['register']['per_second']:.1f} | "
+                f"| {DISPLAY_NAMES[run['dbms']]} | {run['app']} | "
+                f"{phases['register']['per_second']:.1f} | "
                 f"{phases['login']['per_second']:.1f} | {phases['me']['per_second']:.0f} | "
                 f"{statuses(phases['race']['statuses'])} | "
                 f"{phases['race']['duplicate_accounts']} | {server_errors} |"
             )
+    storms = [run for run in results["http"] if "storm" in run["phases"]]
+    if storms:
+        lines += ["", *storm_table(storms, load["storm"])]
     return "\n".join(lines) + "\n"
+
+
+def storm_table(runs: list[dict[str, Any]], options: dict[str, Any]) -> list[str]:
+    """The login storm's figures (bench/storm.py), idle beside storm, and their ratios."""
+    lines = [
+        f"**Login storm**, measured with wrk (one thread, {options['connections']} connections) "
+        "on the same two servers: `GET /users/me` alone (idle), then while "
+        f"{options['login_connections']} more connections log in as fast as the server lets "
+        f"them (storm); runs of {options['seconds']:g} s, {options['rounds']} rounds alternating "
+        "between the apps, medians of the rounds. Latencies in milliseconds, p50 / p99. Kept: "
+        "storm ÷ idle throughput; the target is at least 70% kept and a p99 within 3x idle.",
+        "",
+        "| DBMS | App | Idle /s | Idle ms | Idle ÷ stock | Storm /s | Storm ms | Kept | "
+        "p99 storm ÷ idle | Logins /s | Errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    stock_idle = {
+        run["dbms"]: run["phases"]["storm"]["idle"]["per_second"]
+        for run in runs
+        if run["app"] == "stock"
+    }
+    for run in runs:
+        figures = run["phases"]["storm"]
+        idle, storm = figures["idle"], figures["storm"]
+        versus_stock = (
+            f"{idle['per_second'] / stock_idle[run['dbms']]:.2f}x"
+            if run["dbms"] in stock_idle
+            else "n/a"
+        )
+        lines.append(
+            f"| {DISPLAY_NAMES[run['dbms']]} | {run['app']} | {idle['per_second']:.0f} | "
+            f"{idle['p50_ms']:.3g} / {idle['p99_ms']:.3g} | {versus_stock} | "
+            f"{storm['per_second']:.0f} | {storm['p50_ms']:.3g} / {storm['p99_ms']:.3g} | "
+            f"{storm['per_second'] / idle['per_second']:.0%} | "
+            f"{storm['p99_ms'] / idle['p99_ms']:.1f}x | {figures['logins_per_second']:.1f} | "
+            f"{figures['bad_statuses'] + figures['failures']} |"
+        )
+    return lines
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
@@ -137,7 +181,9 @@ def chart(results: dict[str, Any], path: Path) -> None:
     ):  # fmt: skip
         positions = [n + (offset - 1) * width for n in range(len(runs))]
         lookups.bar(positions, [run[key]["median_ms"] for run in runs], width, label=label)
-    lookups.set_xticks(range(len(runs)), [f"{NAMES[r['dbms']]}\n{r['rows']:,} rows" for r in runs])
+    lookups.set_xticks(
+        range(len(runs)), [f"{DISPLAY_NAMES[r['dbms']]}\n{r['rows']:,} rows" for r in runs]
+    )
     lookups.set_yscale("log")
     lookups.set_ylabel("median latency, ms (log scale)")
     lookups.set_title("Lookup latency")
@@ -160,7 +206,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
         http.bar(
             [n + (offset - 0.5) * width for n in range(len(dbms_list))], values, width, label=app
         )
-    http.set_xticks(range(len(dbms_list)), [NAMES[d] for d in dbms_list])
+    http.set_xticks(range(len(dbms_list)), [DISPLAY_NAMES[d] for d in dbms_list])
     http.set_ylabel("requests per second")
     http.set_title("GET /users/me throughput")
     http.legend()
