@@ -27,7 +27,7 @@ from tooling.rendering import EXTRA_COLUMNS, OAUTH_EXTRA_COLUMNS, UNTHROTTLED, r
 from tooling.servers import running_server, serving_in_thread
 
 # Examples for each route, identity and generation mode (valid, then invalid input).
-EXAMPLES = 25
+EXAMPLES = 20
 PASSWORD = "fuzzing is a kind of testing"
 
 VARIANTS = [
