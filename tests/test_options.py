@@ -34,7 +34,9 @@ def test_optional_files_and_dependencies_follow_the_answers(
     assert ("class AccessToken(" in db) == database
     assert ("async def get_access_token_db(" in db) == database
     assert ("DatabaseStrategy(" in users) == database
-    assert ("JWTStrategy(" in users) != database
+    assert ("jwt_strategy = CachingJWTStrategy[" in users) != database
+    assert (package / "verified_tokens.py").is_file() != database
+    assert (project / "tests/test_verified_tokens.py").is_file() != database
     assert f'tokenUrl="auth/{auth_strategy}/login"' in users
 
 
