@@ -24,7 +24,7 @@ def test_optional_files_and_dependencies_follow_the_answers(
     db = (package / "db.py").read_text()
     users = (package / "users.py").read_text()
     database = auth_strategy == "database"
-    assert (package / "oauth.py").is_file() == oauth
+    assert (package / "accounts/oauth.py").is_file() == oauth
     assert (project / "tests/test_oauth.py").is_file() == oauth
     assert ("httpx-oauth" in dependencies) == oauth
     assert ("class OAuthAccount(" in db) == oauth
@@ -35,7 +35,7 @@ def test_optional_files_and_dependencies_follow_the_answers(
     assert ("async def get_access_token_db(" in db) == database
     assert ("DatabaseStrategy(" in users) == database
     assert ("jwt_strategy = CachingJWTStrategy[" in users) != database
-    assert (package / "verified_tokens.py").is_file() != database
+    assert (package / "accounts/verified_tokens.py").is_file() != database
     assert (project / "tests/test_verified_tokens.py").is_file() != database
     assert f'tokenUrl="auth/{auth_strategy}/login"' in users
 
@@ -49,7 +49,7 @@ def test_command_line_is_a_console_script_and_a_module(render: Callable[..., Pat
     dependencies = pyproject["project"]["dependencies"]
     assert any(dependency.startswith("typer") for dependency in dependencies)
     assert (project / "my_api/__main__.py").is_file()
-    assert (project / "my_api/cli.py").is_file()
+    assert (project / "my_api/cli/__init__.py").is_file()
 
 
 # The DDL of the optional tables on SQLite, PostgreSQL and MySQL/MariaDB, from the models.

@@ -162,7 +162,7 @@ def test_oauth_refuses_columns_that_registration_requires(tmp_path: Path) -> Non
 def test_oauth_accepts_columns_with_a_default_or_nullable(tmp_path: Path) -> None:
     render_template(tmp_path / "project", oauth=True, extra_columns="age:int?, plan:str=free")
 
-    assert (tmp_path / "project" / "my_api" / "oauth.py").is_file()
+    assert (tmp_path / "project" / "my_api" / "accounts" / "oauth.py").is_file()
 
 
 def test_an_unknown_auth_strategy_is_refused(tmp_path: Path) -> None:

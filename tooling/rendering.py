@@ -53,7 +53,7 @@ def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
-# The environment that lifts a generated app's throttle limits (throttle.py): for the benchmark
+# The environment that lifts a generated app's throttle limits (web/throttle.py): for the benchmark
 # and the fuzzer, whose many requests come from one address, as to the stock app.
 UNTHROTTLED = {
     f"THROTTLE_{limit}": str(10**9)

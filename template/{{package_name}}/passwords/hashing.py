@@ -2,7 +2,7 @@
 
 Argon2 splits its memory into lanes (p=4 in FastAPI Users' parameters), and argon2-cffi computes
 them with as many threads: one login's hash would then take four cores at once, whatever the
-size of the hashing pool (passwords.py). The lanes, and so the hashes, stay the same here; only
+size of the hashing pool (threads.py). The lanes, and so the hashes, stay the same here; only
 the number of threads that compute them is one. The hashes are the standard PHC strings, which
 any argon2 library verifies, and hashes made elsewhere verify here.
 """

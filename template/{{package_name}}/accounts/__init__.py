@@ -1,0 +1,1 @@
+"""User accounts beyond what FastAPI Users does: the database adapter, refused values, sign-in."""

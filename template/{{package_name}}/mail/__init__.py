@@ -1,0 +1,1 @@
+"""E-mails to users: the messages, and their delivery by SMTP."""

@@ -1,0 +1,1 @@
+"""Passwords: how they are hashed, on which threads, and which ones the policy refuses."""

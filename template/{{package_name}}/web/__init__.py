@@ -1,0 +1,1 @@
+"""The web plumbing around the routes: health, CORS, outages, throttling, background work."""
