@@ -174,7 +174,7 @@ def test_get_user_db_yields_an_adapter_that_fits_the_email_index(
     package = render(db_driver=driver) / "my_api"
 
     db = (package / "db.py").read_text()
-    adapter = (package / "accounts" / "user_database.py").read_text()
+    adapter = (package / "database" / "user_database.py").read_text()
     assert "yield UserDatabase(session, User)" in db
     assert "class UserDatabase(SQLAlchemyUserDatabase[UP, ID]):" in adapter
     if DRIVERS[driver].dbms == "mysql":

@@ -162,12 +162,16 @@ def test_template_changes_arrive_and_the_users_edits_stay(
         "access_token_lifetime_seconds: int = 3600",
         "access_token_lifetime_seconds: int = 600",
     )
-    edit(project / "my_api/app.py", "An example of a route", "Our route")
+    edit(project / "my_api/routes/examples.py", "An example of a route", "Our route")
     commit_all(project, "Our changes")
     # A later template release changes the README's first line, the same docstring, and the
     # first revision.
     edit(template / "template/README.md.jinja", "A FastAPI application", "An HTTP API")
-    edit(template / "template/{{package_name}}/app.py.jinja", "An example of a route", "A route")
+    edit(
+        template / "template/{{package_name}}/routes/examples.py.jinja",
+        "An example of a route",
+        "A route",
+    )
     edit(
         template / "template/{{package_name}}/migrations/versions/0001_create_user_table.py.jinja",
         '"""Create the ',
@@ -185,8 +189,8 @@ def test_template_changes_arrive_and_the_users_edits_stay(
     assert (
         "access_token_lifetime_seconds: int = 600" in (project / "my_api/settings.py").read_text()
     )
-    app = (project / "my_api/app.py").read_text()
-    assert re.search(r"<<<<<<< .*Our route.*=======.*A route.*>>>>>>> ", app, re.DOTALL), app
+    routes = (project / "my_api/routes/examples.py").read_text()
+    assert re.search(r"<<<<<<< .*Our route.*=======.*A route.*>>>>>>> ", routes, re.DOTALL), routes
     assert (project / FIRST_REVISION).read_text() == first_revision
     assert "1.1.0" in (project / ".copier-answers.yml").read_text()
 
@@ -310,8 +314,6 @@ def test_autogenerate_refuses_a_hand_made_not_null_column(
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'project.db'}"
     alembic(project, database_url, "upgrade", "head")
     db = project / "my_api/db.py"
-    orm_import = "from sqlalchemy.orm import DeclarativeBase\n"  # nothing else without columns
-    edit(db, orm_import, orm_import.replace("DeclarativeBase", "DeclarativeBase, Mapped"))
     edit(
         db,
         '"""A user account: the FastAPI Users columns."""',

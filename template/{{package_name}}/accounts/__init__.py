@@ -1,1 +1,1 @@
-"""User accounts beyond what FastAPI Users does: the database adapter, refused values, sign-in."""
+"""User accounts beyond what FastAPI Users does: values refused as taken, and sign-in."""

@@ -1,1 +1,2 @@
-"""The database beneath db.py: the engine, the values every DBMS stores, and its errors."""
+"""The database beneath db.py: the engine, the user adapter, the values every DBMS stores, and
+its errors."""
