@@ -112,9 +112,9 @@ def summary(timings: list[float]) -> dict[str, float]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from bench_api.db import User
-    from bench_api.engine import make_engine
+    from bench_api.database.engine import make_engine
     from bench_api.database.user_database import UserDatabase
+    from bench_api.db import User
 
     rows = make_rows(args.rows, seed=args.seed)
     directory = Path(args.directory)
