@@ -1,5 +1,6 @@
 """`copier copy` run interactively in an 80-column terminal: every question's help is seen whole,
-and the answers typed at the prompts make the project."""
+a bad answer's error is read whole on the prompt's one line, and the answers typed at the prompts
+make the project."""
 
 import os
 import shlex
@@ -118,4 +119,70 @@ def test_every_help_is_seen_whole_at_80_columns(terminal: Terminal, tmp_path: Pa
         "extra_columns": "nickname:str(32)? unique, age:int?",
         "oauth": True,
         "auth_strategy": "database",
+    }
+
+
+# Bad answers typed at the prompts, with the error Copier's prompt shows on its one line, after
+# "Validation error for question '<name>': ": the reason must be seen whole, not cut at the edge.
+BAD_ANSWERS: dict[str, list[tuple[str, str]]] = {
+    "project_name": [('My "API"', 'The name contains a quote (")')],
+    "package_name": [("My-Api", 'Use only a-z, 0-9 and _, not "M"')],
+    "database_url": [("postgresql+asyncpg://db/app", "Use a sqlite+aiosqlite:// URL")],
+    "extra_columns": [
+        ("age:int=abc", 'age: default "abc" is not an int'),
+        ("nickname:varchar", 'nickname: unknown type "varchar"'),
+        ("a_rather_long_column_name:int=abc", "a_rather_…: default is not an int"),
+        ("age:int=abc, ok:bool, id:int, flag:bool=maybe", "age: bad default (+2 more)"),
+    ],
+}
+# The answers typed after the bad ones, or the keys that take the default.
+GOOD_ANSWERS: dict[str, str | None] = {
+    "project_name": "Error API",
+    "package_name": "error_api",
+    "id_type": None,
+    "db_driver": None,
+    "database_url": "sqlite+aiosqlite:///./error_api.db",
+    "extra_columns": "age:int?",
+    "oauth": None,
+    "auth_strategy": None,
+}
+MULTILINE = {"extra_columns"}
+
+
+def type_answer(terminal: Terminal, question: str, text: str) -> None:
+    """Replace what the prompt holds with `text`, and submit it."""
+    terminal.send("C-u")
+    terminal.send("-l", text)
+    terminal.send(*(["Escape", "Enter"] if question in MULTILINE else ["Enter"]))
+
+
+def test_every_error_is_read_whole_at_80_columns(terminal: Terminal, tmp_path: Path) -> None:
+    destination = tmp_path / "error-api"
+    copier = [sys.executable, "-m", "copier", "copy", "--vcs-ref", "HEAD"]
+    terminal.start([*copier, str(TEMPLATE_DIR), str(destination)], cwd=tmp_path)
+
+    for question, good in GOOD_ANSWERS.items():
+        terminal.wait_for(help_lines(question)[-1])
+        prefix = f"Validation error for question '{question}': "
+        for bad, reason in BAD_ANSWERS.get(question, []):
+            type_answer(terminal, question, bad)
+            # The whole line is on screen only if the prompt did not cut it.
+            screen = terminal.wait_for(prefix + reason)
+            row = next(row for row in screen.splitlines() if row.startswith(prefix))
+            assert row.rstrip() == prefix + reason, screen
+            assert len(row.rstrip()) <= COLUMNS
+        if good is None:
+            terminal.send("Enter")
+        else:
+            type_answer(terminal, question, good)
+
+    screen = terminal.wait_for("EXIT STATUS")
+    assert "EXIT STATUS 0" in screen, screen
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    assert answers == answers | {
+        "project_name": "Error API",
+        "package_name": "error_api",
+        "database_url": "sqlite+aiosqlite:///./error_api.db",
+        "extra_columns": "age:int?",
+        "oauth": False,
     }
