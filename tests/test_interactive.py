@@ -1,6 +1,6 @@
-"""`copier copy` run interactively in an 80-column terminal: every question's help is seen whole,
-a bad answer's error is read whole on the prompt's one line, and the answers typed at the prompts
-make the project."""
+"""`copier copy` and `copier update` run interactively in an 80-column terminal: every question's
+help is seen whole, a bad answer's error is read whole on the prompt's one line, the answers typed
+at the prompts make the project, and an update keeps what the project's database cannot change."""
 
 import os
 import shlex
@@ -29,8 +29,8 @@ ANSWERS: list[tuple[str, list[list[str]]]] = [
     ("id_type", [["Down", "Enter"]]),
     ("db_driver", [["Enter"]]),
     ("database_url", [["Enter"]]),
-    ("extra_columns", [["-l", "nickname:str(32)? unique, age:int?"], ["Escape", "Enter"]]),
     ("oauth", [["y"]]),
+    ("extra_columns", [["-l", "nickname:str(32)? unique, age:int?"], ["Escape", "Enter"]]),
     ("auth_strategy", [["Down", "Enter"]]),
 ]
 
@@ -142,11 +142,17 @@ GOOD_ANSWERS: dict[str, str | None] = {
     "id_type": None,
     "db_driver": None,
     "database_url": "sqlite+aiosqlite:///./error_api.db",
-    "extra_columns": "age:int?",
     "oauth": None,
+    "extra_columns": "age:int?",
     "auth_strategy": None,
 }
 MULTILINE = {"extra_columns"}
+
+
+def questions_before(question: str) -> list[str]:
+    """The questions Copier asks before `question`, in order."""
+    names = [name for name, _ in ANSWERS]
+    return names[: names.index(question)]
 
 
 def type_answer(terminal: Terminal, question: str, text: str) -> None:
@@ -154,6 +160,15 @@ def type_answer(terminal: Terminal, question: str, text: str) -> None:
     terminal.send("C-u")
     terminal.send("-l", text)
     terminal.send(*(["Escape", "Enter"] if question in MULTILINE else ["Enter"]))
+
+
+def assert_read_whole(screen: str, question: str, reason: str) -> None:
+    """The error about `question` is on screen with its first line whole: only if the prompt did
+    not cut it at the terminal's edge."""
+    prefix = f"Validation error for question '{question}': "
+    row = next(row for row in screen.splitlines() if row.startswith(prefix))
+    assert row.rstrip() == prefix + reason, screen
+    assert len(row.rstrip()) <= COLUMNS
 
 
 def test_every_error_is_read_whole_at_80_columns(terminal: Terminal, tmp_path: Path) -> None:
@@ -166,11 +181,7 @@ def test_every_error_is_read_whole_at_80_columns(terminal: Terminal, tmp_path: P
         prefix = f"Validation error for question '{question}': "
         for bad, reason in BAD_ANSWERS.get(question, []):
             type_answer(terminal, question, bad)
-            # The whole line is on screen only if the prompt did not cut it.
-            screen = terminal.wait_for(prefix + reason)
-            row = next(row for row in screen.splitlines() if row.startswith(prefix))
-            assert row.rstrip() == prefix + reason, screen
-            assert len(row.rstrip()) <= COLUMNS
+            assert_read_whole(terminal.wait_for(prefix + reason), question, reason)
         if good is None:
             terminal.send("Enter")
         else:
@@ -186,3 +197,129 @@ def test_every_error_is_read_whole_at_80_columns(terminal: Terminal, tmp_path: P
         "extra_columns": "age:int?",
         "oauth": False,
     }
+
+
+def test_oauth_refuses_a_column_it_cannot_fill_at_the_prompt(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """Copier checks a yes/no answer only when --data gives it: oauth is asked first, and the
+    extra_columns prompt refuses a column that an OAuth sign-up leaves without a value."""
+    destination = tmp_path / "oauth-api"
+    copier = [sys.executable, "-m", "copier", "copy", "--vcs-ref", "HEAD"]
+    terminal.start([*copier, str(TEMPLATE_DIR), str(destination)], cwd=tmp_path)
+    for question in questions_before("oauth"):
+        terminal.wait_for(help_lines(question)[-1])
+        terminal.send("Enter")
+    terminal.wait_for(help_lines("oauth")[-1])
+    terminal.send("y")
+    terminal.wait_for(help_lines("extra_columns")[-1])
+
+    type_answer(terminal, "extra_columns", "nickname:str(32)?, level:int")
+
+    reason = "level: OAuth can't fill it"
+    screen = terminal.wait_for(f"Validation error for question 'extra_columns': {reason}")
+    assert_read_whole(screen, "extra_columns", reason)
+    assert not destination.exists()
+    terminal.send("C-c")
+    screen = terminal.wait_for("EXIT STATUS")
+    assert "EXIT STATUS 0" not in screen, screen
+    assert not destination.exists()
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` as the tests' own author, and return what it printed."""
+    identity = ["-c", "user.name=Template Tests", "-c", "user.email=tests@example.com"]
+    result = subprocess.run(
+        ["git", *identity, *args], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with integer IDs and a column that registration requires, from a git copy of
+    the template's working tree tagged 1.0.0, committed as a user starts: what `copier update`
+    updates."""
+    template = tmp_path / "template"
+    listed = git(TEMPLATE_DIR, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    for name in filter(None, listed.split("\0")):
+        if (TEMPLATE_DIR / name).is_file():
+            (template / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(TEMPLATE_DIR / name, template / name)
+    git(template, "init", "--quiet")
+    git(template, "add", "--all")
+    git(template, "commit", "--quiet", "--message", "Template")
+    git(template, "tag", "1.0.0")
+    project = tmp_path / "project"
+    data = ["--data", "id_type=int", "--data", "extra_columns=level:int"]
+    copy = ["copy", "--quiet", "--defaults", *data, str(template), str(project)]
+    subprocess.run([sys.executable, "-m", "copier", *copy], capture_output=True, check=True)
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Start from the template")
+    return project
+
+
+def test_an_update_does_not_ask_the_id_type(terminal: Terminal, project: Path) -> None:
+    """Copier checks a choice only when --data gives it: an update does not ask the ID type,
+    which the project's tables use, and keeps the project's answer."""
+    terminal.start([sys.executable, "-m", "copier", "update"], cwd=project)
+
+    for question, _ in ANSWERS:
+        if question != "id_type":
+            terminal.wait_for(help_lines(question)[-1])
+            terminal.send(*(["Escape", "Enter"] if question in MULTILINE else ["Enter"]))
+
+    screen = terminal.wait_for("EXIT STATUS")
+    assert "EXIT STATUS 0" in screen, screen
+    assert help_lines("id_type")[0] not in screen
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["id_type"] == "int"
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_update_that_asks_the_id_type_closes_the_other(
+    terminal: Terminal, project: Path
+) -> None:
+    """Asked all the same (--ask, or a Copier without a question's `ask`), the question offers
+    the project's own ID type only, and says why beside the other."""
+    command = ["copier", "update", "--defaults", "--ask", "id_type"]
+    terminal.start([sys.executable, "-m", *command], cwd=project)
+
+    screen = terminal.wait_for("(The project has int IDs: keep int)")
+    row = next(row for row in screen.splitlines() if "UUID (random, not guessable)" in row)
+    assert row.strip() == "- UUID (random, not guessable) (The project has int IDs: keep int)"
+    assert len(row.rstrip()) <= COLUMNS
+    # The cursor, on the project's own type, skips the closed one.
+    terminal.send("Up")
+    terminal.send("Enter")
+
+    screen = terminal.wait_for("EXIT STATUS")
+    assert "EXIT STATUS 0" in screen, screen
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["id_type"] == "int"
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_update_that_turns_oauth_on_refuses_a_column_it_cannot_fill(
+    terminal: Terminal, project: Path
+) -> None:
+    """The project's columns fail the extra_columns validator once oauth is yes: Copier drops
+    such an answer, and the question's default, the project's columns again, is refused before
+    anything is written, instead of a prompt offering no columns at all."""
+    terminal.start([sys.executable, "-m", "copier", "update"], cwd=project)
+    for question in questions_before("oauth"):
+        if question != "id_type":
+            terminal.wait_for(help_lines(question)[-1])
+            terminal.send("Enter")
+    terminal.wait_for(help_lines("oauth")[-1])
+
+    terminal.send("y")
+
+    screen = terminal.wait_for("EXIT STATUS")
+    assert "EXIT STATUS 0" not in screen, screen
+    # Copier prints the error of a default in a traceback, whose long lines the terminal wraps.
+    assert "Validation error for question 'extra_columns': level: OAuth can't fill it" in (
+        "".join(screen.splitlines())
+    )
+    assert git(project, "status", "--porcelain") == ""

@@ -149,6 +149,15 @@ OAUTH_COLUMNS = [
     ),
     ("x" * 63 + ":int", "OAuth can't fill xxxxxxxxxxxxxxxxxxxxxxx…"),
 ]
+# The same columns refused by the extra_columns validator, which Copier runs at its prompt, asked
+# after oauth: the first line names the first column, in the words of the other column errors.
+OAUTH_EXTRA_COLUMNS = [
+    ("nickname:str(32)?, level:int", "level: OAuth can't fill it"),
+    ("age:int", "age: OAuth sign-in can't fill it"),
+    ("display_name:str(64), age:int?, level:int", "disp…: OAuth can't fill (+1 more)"),
+    ("a_long_column_name:int", "a_long_colu…: OAuth can't fill it"),
+    (", ".join(f"c{i}:int" for i in range(120)), "c0: OAuth can't fill (+119 more)"),
+]
 # Refusals of `copier update`, against the answers the project gave before.
 UPDATES = [
     ("id_type", {"id_type": "int"}, {"id_type": "uuid"}, "The project has uuid IDs: keep uuid"),
@@ -187,6 +196,10 @@ REFUSED: list[tuple[str, dict[str, Any], dict[str, Any] | None, str]] = [
     *(
         ("oauth", {"oauth": True, "extra_columns": answer}, None, reason)
         for answer, reason in OAUTH_COLUMNS
+    ),
+    *(
+        ("extra_columns", {"oauth": True, "extra_columns": answer}, None, reason)
+        for answer, reason in OAUTH_EXTRA_COLUMNS
     ),
     *UPDATES,
 ]
@@ -374,6 +387,26 @@ def test_oauth_refuses_columns_that_registration_requires(
         "OAuth sign-in creates users from an e-mail address alone, so every extra column needs "
         '"?" or a default; display_name, level have neither.'
     ]
+
+
+def test_the_extra_columns_prompt_explains_each_column_oauth_cannot_fill() -> None:
+    message = validator_message(
+        "extra_columns", {"oauth": True, "extra_columns": "age:int?, level:int, code:str(8)"}
+    )
+
+    assert message.splitlines() == [
+        "level: OAuth can't fill (+1 more)",
+        "level: OAuth sign-in creates users from an e-mail address alone, so with oauth every "
+        'extra column needs "?" or a default; make it nullable (level:int?) or give it one '
+        "(level:int=...).",
+        "code: OAuth sign-in creates users from an e-mail address alone, so with oauth every "
+        'extra column needs "?" or a default; make it nullable (code:str?) or give it one '
+        "(code:str=...).",
+    ]
+
+
+def test_the_extra_columns_prompt_refuses_nothing_without_oauth() -> None:
+    assert validator_message("extra_columns", {"oauth": False, "extra_columns": "level:int"}) == ""
 
 
 def test_oauth_accepts_columns_with_a_default_or_nullable(tmp_path: Path) -> None:
