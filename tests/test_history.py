@@ -385,17 +385,27 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
 CATCH_UP = "0003_bring_earlier_tables_up_to_date.py"
 
 
-Revision = tuple[str, str, str | tuple[str, ...] | None]
+Revision = tuple[str, str]
 
 
-def own(revision: str, down_revision: str | tuple[str, ...]) -> Revision:
+def declaration(
+    revision: str, down_revision: str | tuple[str, ...] | None, wrapped: bool = False
+) -> str:
+    """A revision file's identifiers, as script.py.mako and ruff write them, without operations."""
+    down = repr(down_revision).replace("'", '"')
+    if wrapped and isinstance(down_revision, tuple):
+        down = "(\n" + "".join(f'    "{name}",\n' for name in down_revision) + ")"
+    return f'revision: str = "{revision}"\ndown_revision: str | Sequence[str] | None = {down}\n'
+
+
+def own(revision: str, down_revision: str | tuple[str, ...], wrapped: bool = False) -> Revision:
     """A revision of the project's, named by its alembic.ini's file_template."""
-    return f"2026_12_01_0930-{revision}_ours.py", revision, down_revision
+    return f"2026_12_01_0930-{revision}_ours.py", declaration(revision, down_revision, wrapped)
 
 
 def shipped(revision: str, down_revision: str | tuple[str, ...] | None) -> Revision:
     """A revision of the template's, named by its number."""
-    return f"{revision}_shipped.py", revision, down_revision
+    return f"{revision}_shipped.py", declaration(revision, down_revision)
 
 
 @pytest.mark.parametrize(
@@ -406,6 +416,12 @@ def shipped(revision: str, down_revision: str | tuple[str, ...] | None) -> Revis
         pytest.param([own("a1", "0002"), own("b2", "a1")], "b2", id="a-chain-of-its-own"),
         # CHANGELOG (7d492c7): a revision after 0001 met 0002, and `alembic merge heads`.
         pytest.param([own("a1", "0001"), own("m3", ("0002", "a1"))], "m3", id="a-merge"),
+        # The same, its down_revision on several lines, as ruff formats a long tuple.
+        pytest.param(
+            [own("a1", "0001"), own("m3", ("0002", "a1"), wrapped=True)],
+            "m3",
+            id="a-merge-over-several-lines",
+        ),
         pytest.param(
             [own("a1", "0002"), own("b2", "0002")], ("a1", "b2"), id="two-heads-of-its-own"
         ),
@@ -428,11 +444,8 @@ def test_the_template_revision_follows_the_projects_own(
     it."""
     source = TEMPLATE_DIR / "template/{{package_name}}/migrations/versions" / f"{CATCH_UP}.jinja"
     (tmp_path / CATCH_UP).write_text(render(source.read_text(), dbms="sqlite", oauth=True))
-    for name, revision, down_revision in [shipped("0001", None), shipped("0002", "0001"), *others]:
-        # As script.py.mako writes them, without operations.
-        (tmp_path / name).write_text(
-            f"revision: str = {revision!r}\ndown_revision: str | None = {down_revision!r}\n"
-        )
+    for name, text in [shipped("0001", None), shipped("0002", "0001"), *others]:
+        (tmp_path / name).write_text(text)
 
     spec = importlib.util.spec_from_file_location("catch_up", tmp_path / CATCH_UP)
     assert spec is not None and spec.loader is not None
