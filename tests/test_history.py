@@ -8,12 +8,9 @@ does, and then updated from a repository whose last commit is the working tree."
 
 import ast
 import importlib.util
-import os
 import re
-import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -23,14 +20,9 @@ import pytest
 
 from tooling.drivers import server_url
 from tooling.macros import render
+from tooling.projects import commit_all, copy_working_tree, git, python
 from tooling.rendering import TEMPLATE_DIR, run
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Template Tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "Template Tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
 # The commits projects are made from, and why each.
 RELEASES = {
     # Before the OAuth tables took Text tokens and the first revision the throttle's table.
@@ -64,42 +56,10 @@ SUBJECT = 'f"Reset your {PROJECT_NAME} password"'
 OUR_SUBJECT = 'f"Choose a new {PROJECT_NAME} password"'
 
 
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**GIT_IDENTITY, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
-    return result.stdout
-
-
-def commit_all(repository: Path, message: str) -> None:
-    git(repository, "add", "--all")
-    git(repository, "commit", "--quiet", "--allow-empty", "--message", message)
-
-
 def succeeds(args: list[str], cwd: Path, **env: str) -> str:
     """Run `python -m <args>` in `cwd`; its output, after asserting that it succeeded."""
     result = run(args, cwd, **env)
     assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def python(project: Path, database_url: str, code: str) -> str:
-    """Run code of the user's in the project, on the database: its output."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=project,
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
     return result.stdout
 
 
@@ -123,12 +83,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     head = git(TEMPLATE_DIR, "rev-parse", "HEAD").strip()
     git(repository, "update-ref", "--no-deref", "HEAD", head)
     git(repository, "read-tree", "--empty")
-    listed = git(TEMPLATE_DIR, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-    for name in filter(None, listed.split("\0")):
-        source = TEMPLATE_DIR / name
-        if source.is_file():
-            (repository / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, repository / name)
+    copy_working_tree(repository)
     commit_all(repository, "The working tree")
     return repository
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tooling.projects import commit_all, git, tagged_template
 from tooling.rendering import TEMPLATE_DIR
 
 COLUMNS = 80
@@ -226,37 +227,18 @@ def test_oauth_refuses_a_column_it_cannot_fill_at_the_prompt(
     assert not destination.exists()
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in `cwd` as the tests' own author, and return what it printed."""
-    identity = ["-c", "user.name=Template Tests", "-c", "user.email=tests@example.com"]
-    result = subprocess.run(
-        ["git", *identity, *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
-    return result.stdout
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project with integer IDs and a column that registration requires, from a git copy of
     the template's working tree tagged 1.0.0, committed as a user starts: what `copier update`
     updates."""
-    template = tmp_path / "template"
-    listed = git(TEMPLATE_DIR, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-    for name in filter(None, listed.split("\0")):
-        if (TEMPLATE_DIR / name).is_file():
-            (template / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(TEMPLATE_DIR / name, template / name)
-    git(template, "init", "--quiet")
-    git(template, "add", "--all")
-    git(template, "commit", "--quiet", "--message", "Template")
-    git(template, "tag", "1.0.0")
+    template = tagged_template(tmp_path / "template")
     project = tmp_path / "project"
     data = ["--data", "id_type=int", "--data", "extra_columns=level:int"]
     copy = ["copy", "--quiet", "--defaults", *data, str(template), str(project)]
     subprocess.run([sys.executable, "-m", "copier", *copy], capture_output=True, check=True)
     git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "Start from the template")
+    commit_all(project, "Start from the template")
     return project
 
 

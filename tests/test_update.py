@@ -1,25 +1,17 @@
 """`copier update`, run with git as users run it: template changes and changed answers arrive,
 the user's edits and rows survive, and changes the database cannot follow are refused."""
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
-from tooling.rendering import TEMPLATE_DIR, run
+from tooling.projects import commit_all, git, python, tagged_template
+from tooling.rendering import run
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Template Tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "Template Tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
 VERSIONS = Path("my_api/migrations/versions")
 FIRST_REVISION = VERSIONS / "0001_create_user_table.py"
 # The revisions every project starts with.
@@ -29,23 +21,6 @@ SHIPPED_REVISIONS = {
     "0003_bring_earlier_tables_up_to_date.py",
 }
 TEMPLATE_VERSIONS = Path("template/{{package_name}}/migrations/versions")
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**GIT_IDENTITY, "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
-
-
-def commit_all(repository: Path, message: str) -> None:
-    git(repository, "add", "--all")
-    git(repository, "commit", "--quiet", "--message", message)
 
 
 def copier(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -62,23 +37,7 @@ def edit(path: Path, old: str, new: str) -> None:
 @pytest.fixture
 def template(tmp_path: Path) -> Path:
     """A git copy of this template, the working tree as it is, tagged 1.0.0."""
-    repository = tmp_path / "template"
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=TEMPLATE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        source = TEMPLATE_DIR / name
-        if source.is_file():
-            (repository / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, repository / name)
-    git(repository, "init", "--quiet")
-    commit_all(repository, "Template")
-    git(repository, "tag", "1.0.0")
-    return repository
+    return tagged_template(tmp_path / "template")
 
 
 @pytest.fixture
@@ -106,20 +65,6 @@ def alembic(project: Path, database_url: str, *args: str) -> subprocess.Complete
     result = run(["alembic", *args], project, DATABASE_URL=database_url)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
-
-
-def python(project: Path, database_url: str, code: str) -> str:
-    """Run code in the project, on the database: what an application script of the user does."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=project,
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 ADD_USERS = """
