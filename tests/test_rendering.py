@@ -1,5 +1,6 @@
 """What a generated project holds, read as its user would read it."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -185,3 +186,25 @@ def test_get_user_db_yields_an_adapter_that_fits_the_email_index(
         # The stock lookup, lower(email) = lower(:email), is what the index serves.
         assert 'Index("ix_user_email_lower", func.lower(User.email), unique=True)' in db
         assert "async def get_by_email(" not in adapter
+
+
+def test_update_keeps_exactly_the_modules_the_layout_test_names(
+    render: Callable[..., Path],
+) -> None:
+    """copier.yml's _exclude keeps a project's modules of the flat layout on update, and the
+    generated tests/test_layout.py names each one left: the two lists are one."""
+    project = render(oauth=True)
+    questions = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
+    prefix = "{{ package_name }}/"
+    excluded = {path.removeprefix(prefix) for path in questions["_exclude"] if prefix in path}
+    layout_test = ast.parse((project / "tests/test_layout.py").read_text())
+    moved = next(
+        ast.literal_eval(statement.value)
+        for statement in layout_test.body
+        if isinstance(statement, ast.Assign)
+        and any(getattr(target, "id", None) == "MOVED" for target in statement.targets)
+    )
+
+    assert excluded == set(moved)
+    # None of them is rendered any more: each has moved.
+    assert [name for name in moved if (project / "my_api" / name).exists()] == []
