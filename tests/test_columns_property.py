@@ -72,6 +72,10 @@ def column_entry(draw: st.DrawFn, name: str) -> str:
     flags = []
     if entry["indexable"]:
         flags = draw(st.lists(st.sampled_from(["unique", "index"]), unique=True, max_size=2))
+    # A read-only column is filled in at registration without the user: by "?" or its default,
+    # which a unique column could give one user only.
+    if (nullable or default) and not (default and "unique" in flags) and draw(st.booleans()):
+        flags.insert(draw(st.integers(0, len(flags))), "readonly")
     return f"{name}:{type_}{args}{nullable}{default}" + "".join(f" {flag}" for flag in flags)
 
 

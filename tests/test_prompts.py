@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tooling.macros import environment
+from tooling.macros import environment, parsed_columns
 from tooling.rendering import TEMPLATE_DIR, render_template
 
 COLUMNS = 80
@@ -127,6 +127,11 @@ EXTRA_COLUMNS = [
     ("age:int primary", 'age: unknown flag "primary"'),
     ("bio:text unique", "bio: text can't be unique"),
     ("bio:str(1000) index", "bio: too long to be indexed"),
+    # A read-only column: registration fills it without the user, and users share its default.
+    ("plan:str readonly", "plan: readonly needs ? or default"),
+    ("a_rather_long_column_name:int readonly", "a_rather_lon…: needs ? or default"),
+    ("code:str(8)=x unique readonly", "code: readonly unique: no default"),
+    ("age:int? readonly unique primary", 'age: unknown flag "primary"'),
     ("amount:decimal(12,2", 'amount: "(" not closed (+1 more)'),
     ('title:str="Hello', "title: unbalanced quotes"),
     # Long names and values are cut, with "…", so that the reason still fits.
@@ -258,7 +263,10 @@ def assert_readable_whole(question: str, message: str) -> None:
 
 # Answers made of the language's characters and words, most of them wrong in some way, with
 # names and values long or short.
-TOKENS = [*'abcxyz_019:,=?()" \nAZ-.', "str", "int", "decimal(5,2)", "date", "bool", " unique"]
+TOKENS = [
+    *'abcxyz_019:,=?()" \nAZ-.',
+    *["str", "int", "decimal(5,2)", "date", "bool", " unique", " readonly"],
+]
 column_answers = st.lists(st.sampled_from(TOKENS), max_size=120).map("".join)
 
 
@@ -366,6 +374,8 @@ def test_a_cut_name_is_whole_in_the_explanation(tmp_path: Path) -> None:
         "nickname:str(32)? unique,",
         "nickname:str(32)? unique\nage:int?\n\n",
         "balance : decimal(12, 2) = 0 , plan:str=free index unique",
+        "plan:str=free index readonly, note:text? readonly, ref:uuid? unique readonly",
+        "settings:json? readonly",
         'title:str="Hello, world"',
         'note:str=""',
         "born:date=2024-02-29",
@@ -403,6 +413,43 @@ def test_the_extra_columns_prompt_explains_each_column_oauth_cannot_fill() -> No
         'extra column needs "?" or a default; make it nullable (code:str?) or give it one '
         "(code:str=...).",
     ]
+
+
+def test_readonly_is_a_flag_among_the_others() -> None:
+    columns = parsed_columns(
+        "plan:str=free index readonly, badge:str(16)? readonly unique, age:int?"
+    )
+
+    assert [(c["name"], c["readonly"], c["unique"], c["index"]) for c in columns] == [
+        ("plan", True, False, True),
+        ("badge", True, True, False),
+        ("age", False, False, False),
+    ]
+
+
+def test_a_readonly_column_registration_cannot_fill_is_explained(tmp_path: Path) -> None:
+    details = assert_refused(
+        tmp_path,
+        "extra_columns",
+        "plan: readonly needs ? or default",
+        extra_columns="plan:str readonly",
+    )
+
+    assert details == [
+        'Entry "plan:str readonly": a readonly column is not filled in at registration, so it '
+        'needs "?" or a default: make it nullable (plan:str?) or give it one (plan:str=...).'
+    ]
+
+
+def test_with_oauth_a_readonly_column_needs_what_the_others_need() -> None:
+    accepted = {"oauth": True, "extra_columns": "plan:str=free readonly, badge:str(16)? readonly"}
+    refused = {"oauth": True, "extra_columns": "plan:str readonly"}
+
+    assert validator_message("extra_columns", accepted) == ""
+    assert validator_message("oauth", accepted) == ""
+    assert validator_message("extra_columns", refused).splitlines()[0] == (
+        "plan: readonly needs ? or default"
+    )
 
 
 def test_the_extra_columns_prompt_refuses_nothing_without_oauth() -> None:

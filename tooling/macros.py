@@ -37,3 +37,14 @@ def column_name_error(name: str) -> str:
     return render(
         "{% from 'macros/columns.jinja' import name_error %}{{ name_error(name) }}", name=name
     )
+
+
+def parsed_columns(answer: str) -> list[dict[str, Any]]:
+    """The columns of an extra_columns answer, as the templates read them (macros/columns.jinja)."""
+    columns: list[dict[str, Any]] = json.loads(
+        render(
+            "{% from 'macros/columns.jinja' import columns_json %}{{ columns_json(answer) }}",
+            answer=answer,
+        )
+    )
+    return columns
