@@ -19,6 +19,9 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 
+# bcrypt hashes the first 72 bytes of a password, and no more.
+BCRYPT_MAX_BYTES = 72
+
 # argon2.h's values, which argon2-cffi does not export.
 ARGON2_OK = 0
 ARGON2_DEFAULT_FLAGS = 0
@@ -116,7 +119,25 @@ class OneThreadArgon2Hasher(Argon2Hasher):
             return False
 
 
+class LegacyBcryptHasher(BcryptHasher):
+    """pwdlib's BcryptHasher, verifying a longer password as the hash was made: on its first
+    72 bytes.
+
+    bcrypt 5 refuses (ValueError) a password of more than 72 bytes, where bcrypt 4, passlib and
+    other libraries cut it to 72 bytes before hashing. A stored bcrypt hash covers those bytes
+    only, so they are what is checked: the user logs in with the password they always used,
+    and the hash upgrade at login replaces it with an argon2id hash of the whole password.
+    Refusing the password instead would lock out every user with a long one, such as a password
+    manager makes, and would guard nothing: any password sharing those 72 bytes matched before.
+    New hashes are argon2id (password_helper), never bcrypt.
+    """
+
+    def verify(self, password: str | bytes, hash: str | bytes) -> bool:
+        """Whether the first 72 bytes of the password match a bcrypt hash."""
+        return super().verify(as_bytes(password)[:BCRYPT_MAX_BYTES], hash)
+
+
 def password_helper() -> PasswordHelper:
     """FastAPI Users' PasswordHelper: argon2id on one thread a hash, bcrypt hashes still
     accepted and upgraded at login."""
-    return PasswordHelper(PasswordHash((OneThreadArgon2Hasher(), BcryptHasher())))
+    return PasswordHelper(PasswordHash((OneThreadArgon2Hasher(), LegacyBcryptHasher())))
