@@ -54,6 +54,10 @@ CONFLICT = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
 # The team's edit in a module that moved: the subject of the password-reset e-mail.
 SUBJECT = 'f"Reset your {PROJECT_NAME} password"'
 OUR_SUBJECT = 'f"Choose a new {PROJECT_NAME} password"'
+# An access token a user signed in with before the update (auth_strategy=database), and the
+# SECRET_KEY the application runs with, which the OAuth tokens are encrypted with from today.
+EARLIER_TOKEN = "a-token-issued-by-the-earlier-release-0123456"[:43]
+SECRET_KEY = "the key the application runs with, 0123456789"
 
 
 def succeeds(args: list[str], cwd: Path, **env: str) -> str:
@@ -101,15 +105,34 @@ class History:
     # An edit of the team's in a module that today's layout moved: (the module then, the
     # module now).
     moved_edit: tuple[str, str] | None = None
+    # The updated project's own tests to run: all of them (but the servers') when empty. The
+    # test_variants suites already run every test on a new project; after an update, those of
+    # the tables, the accounts and the layout tell whether the merged project still works.
+    own_tests: tuple[str, ...] = ()
 
     @property
     def made_with_oauth(self) -> bool:
         return self.answers.get("oauth") == "true"
 
+    @property
+    def made_with_database_tokens(self) -> bool:
+        return self.answers.get("auth_strategy") == "database"
 
+
+UPDATE_SENSITIVE_TESTS = (
+    "tests/test_migrations.py",
+    "tests/test_users.py",
+    "tests/test_layout.py",
+    "tests/test_upstream.py",
+)
 HISTORIES = [
     pytest.param(
-        History("f719fbf", "aiosqlite", {"oauth": "true", "extra_columns": COLUMNS}),
+        History(
+            "f719fbf",
+            "aiosqlite",
+            {"oauth": "true", "extra_columns": COLUMNS},
+            own_tests=UPDATE_SENSITIVE_TESTS + ("tests/test_oauth.py",),
+        ),
         id="f719fbf-aiosqlite-oauth",
     ),
     pytest.param(
@@ -129,6 +152,7 @@ HISTORIES = [
             "asyncmy",
             {"id_type": "int", "extra_columns": COLUMNS},
             updates=[("7d492c7", {"oauth": "true"})],
+            own_tests=UPDATE_SENSITIVE_TESTS + ("tests/test_oauth.py",),
         ),
         id="731c417-asyncmy-oauth-later",
     ),
@@ -141,9 +165,9 @@ def data(answers: dict[str, str]) -> list[str]:
     ]
 
 
-def add_users(oauth: bool) -> str:
+def add_users(oauth: bool, database_tokens: bool) -> str:
     """Code of the user's that adds two users, through the old project's own models, one with
-    an OAuth account."""
+    an OAuth account, and an access token, as logging in stored it then."""
     account = (
         """
         users[0].oauth_accounts.append(
@@ -155,9 +179,17 @@ def add_users(oauth: bool) -> str:
         if oauth
         else ""
     )
+    token = (
+        f"""
+        session.add(AccessToken(token="{EARLIER_TOKEN}", user_id=users[0].id))
+        await session.commit()"""
+        if database_tokens
+        else ""
+    )
+    models = ["AccessToken"] * database_tokens + ["OAuthAccount"] * oauth + ["User"]
     return f"""
 import asyncio
-from my_api.db import {"OAuthAccount, " if oauth else ""}User, async_session_maker
+from my_api.db import {", ".join(models)}, async_session_maker
 
 async def main():
     async with async_session_maker() as session:
@@ -166,17 +198,18 @@ async def main():
             User(email="alan@example.com", hashed_password="x", plan="pro"),
         ]{account}
         session.add_all(users)
-        await session.commit()
+        await session.commit(){token}
 
 asyncio.run(main())
 """
 
 
-# Today's code reads the rows back, and serves the user's route on the upgraded database.
-READ_BACK = """
+# Today's code reads the rows back, and serves the user's route on the upgraded database, to
+# the access token issued before the update too; the database holds no provider token as given.
+READ_BACK = f"""
 import asyncio
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from my_api.app import app
 from my_api.db import User, async_session_maker, engine
 
@@ -189,12 +222,16 @@ async def main():
                 for a in getattr(user, "oauth_accounts", [])
             ]
             print(user.email, user.nickname, user.plan, user.is_superuser, accounts)
+        stored = (await session.execute(text("SELECT access_token FROM oauth_account"))).scalars()
+        print("stored as given:", ["t" * 1000 in value for value in stored])
     # The app's requests run on an event loop of their own.
     await engine.dispose()
 
 asyncio.run(main())
 with TestClient(app) as client:
     print(client.get("/our/status").json())
+    earlier = {{"Authorization": "Bearer {EARLIER_TOKEN}"}}
+    print("earlier token:", client.get("/users/me", headers=earlier).status_code)
 """
 
 
@@ -238,6 +275,7 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
     tmp_path: Path,
     new_database: Callable[[str], AbstractContextManager[str]],
     history: History,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     project = tmp_path / "project"
     answers = {"db_driver": history.driver, **history.answers}
@@ -262,7 +300,11 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
             DATABASE_URL=database_url,
             USER_PASSWORD=PASSWORD,
         )
-        python(project, database_url, add_users(history.made_with_oauth))
+        python(
+            project,
+            database_url,
+            add_users(history.made_with_oauth, history.made_with_database_tokens),
+        )
         add_our_route(project)
         if history.moved_edit:
             module = project / "my_api" / history.moved_edit[0]
@@ -316,20 +358,25 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
         commit_all(project, "Update to today's template")
 
         # To `head`: Alembic refuses if the template's revisions and the project's own made two.
+        # The OAuth tokens are encrypted on the way, with the application's SECRET_KEY.
+        monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
         succeeds(["my_api", "db", "upgrade"], project, DATABASE_URL=database_url)
         succeeds(["alembic", "check"], project, DATABASE_URL=database_url)
         rows = python(project, database_url, READ_BACK).splitlines()
+        monkeypatch.delenv("SECRET_KEY")
 
         account = [("google", 1000, 1000)] if history.made_with_oauth else []
         assert rows == [
             "ada@example.com None free True []",
             "alan@example.com None pro False []",
             f"grace@example.com grace free False {account}",
+            f"stored as given: {[False] if history.made_with_oauth else []}",
             "{'status': 'ours'}",
+            f"earlier token: {200 if history.made_with_database_tokens else 401}",
         ]
 
     suite = run(
-        ["pytest", "-q", "-p", "no:cacheprovider", "-m", "not servers"],
+        ["pytest", "-q", "-p", "no:cacheprovider", "-m", "not servers", *history.own_tests],
         project,
         DATABASE_URL=server_url(history.driver),
     )

@@ -19,6 +19,7 @@ SHIPPED_REVISIONS = {
     FIRST_REVISION.name,
     "0002_create_rate_limit_table.py",
     "0003_bring_earlier_tables_up_to_date.py",
+    "0004_protect_stored_tokens.py",
 }
 TEMPLATE_VERSIONS = Path("template/{{package_name}}/migrations/versions")
 
@@ -109,8 +110,8 @@ def test_template_changes_arrive_and_the_users_edits_stay(
     )
     edit(
         project / "my_api/settings.py",
-        "access_token_lifetime_seconds: int = 3600",
-        "access_token_lifetime_seconds: int = 600",
+        "default=3600, ge=1, le=MAX_ACCESS_TOKEN_LIFETIME_SECONDS",
+        "default=600, ge=1, le=MAX_ACCESS_TOKEN_LIFETIME_SECONDS",
     )
     edit(project / "my_api/routes/examples.py", "An example of a route", "Our route")
     commit_all(project, "Our changes")
@@ -136,9 +137,7 @@ def test_template_changes_arrive_and_the_users_edits_stay(
     readme = (project / "README.md").read_text()
     assert readme.startswith("# My API\n\nAn HTTP API")
     assert "Deploy on Fridays." in readme
-    assert (
-        "access_token_lifetime_seconds: int = 600" in (project / "my_api/settings.py").read_text()
-    )
+    assert "default=600, ge=1," in (project / "my_api/settings.py").read_text()
     routes = (project / "my_api/routes/examples.py").read_text()
     assert re.search(r"<<<<<<< .*Our route.*=======.*A route.*>>>>>>> ", routes, re.DOTALL), routes
     assert (project / FIRST_REVISION).read_text() == first_revision
@@ -358,18 +357,28 @@ def test_oauth_token_columns_widen_in_an_existing_project(
     autogenerate."""
     models = template / "template/{{package_name}}/db.py.jinja"
     first = template / TEMPLATE_VERSIONS / "0001_create_user_table.py.jinja"
-    catch_up = template / TEMPLATE_VERSIONS / "0003_bring_earlier_tables_up_to_date.py.jinja"
-    widened = models.read_text(), first.read_text(), catch_up.read_text()
-    edit(models, "    access_token: Mapped[str] = mapped_column(Text, nullable=False)\n", "")
-    edit(models, "    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)\n", "")
+    # The template's revisions after 0002, which that release did not have.
+    later = {
+        path: path.read_text()
+        for path in (template / TEMPLATE_VERSIONS).glob("*.jinja")
+        if path.name[:4] > "0002"
+    }
+    widened = models.read_text(), first.read_text()
+    for line in (
+        "    access_token: Mapped[str] = mapped_column(EncryptedText, nullable=False)\n",
+        "    refresh_token: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)\n",
+    ):
+        edit(models, line, "")
     for column in ("access_token", "refresh_token"):
         edit(first, f'"{column}", sa.Text()', f'"{column}", sa.String(length=1024)')
-    catch_up.unlink()
+    for path in later:
+        path.unlink()
     commit_all(template, "Upstream's token columns")
     git(template, "tag", "0.9.0")
     models.write_text(widened[0])
     first.write_text(widened[1])
-    catch_up.write_text(widened[2])
+    for path, source in later.items():
+        path.write_text(source)
     commit_all(template, "Token columns wide enough")
     git(template, "tag", "1.1.0")
 
@@ -387,7 +396,7 @@ def test_oauth_token_columns_widen_in_an_existing_project(
         result = update(project)
 
         assert result.returncode == 0, result.stderr
-        assert "mapped_column(Text" in (project / "my_api/db.py").read_text()
+        assert "mapped_column(EncryptedText" in (project / "my_api/db.py").read_text()
         assert {path.name for path in (project / VERSIONS).glob("*.py")} == SHIPPED_REVISIONS
         alembic(project, database_url, "upgrade", "head")
         alembic(project, database_url, "check")
