@@ -237,8 +237,11 @@ def main() -> None:
                 else database_server(args, dbms),
                 "SECRET_KEY": secrets.token_urlsafe(32),
                 "ENVIRONMENT": "production",
-                # Production needs an SMTP server; the benchmark sends no e-mail.
+                # Production needs an SMTP server and an https PUBLIC_URL; the benchmark sends
+                # no e-mail. /docs, off in production, tells that the server is up.
                 "SMTP_HOST": "localhost",
+                "PUBLIC_URL": "https://bench.example.com",
+                "API_DOCS": "true",
                 # Every client of the benchmark comes from one address: no throttling, as the
                 # stock app has none.
                 **UNTHROTTLED,

@@ -26,9 +26,9 @@ def test_command_line_sets_up_a_database_and_a_user_the_server_accepts(
 
     upgrade = run(["my_api", "db", "upgrade"], project, **env)
     create = run(
-        ["my_api", "users", "create", "ada@example.com", "--verified"],
+        ["my_api", "users", "create", "ada@example.com", "--verified", "--password-stdin"],
         project,
-        USER_PASSWORD=PASSWORD,
+        input=f"{PASSWORD}\n",
         **env,
     )
     listed = run(["my_api", "users", "list"], project, **env)

@@ -47,7 +47,8 @@ def command(args: list[str], project: Path, env: dict[str, str]) -> str:
 
 
 def assert_serves(serve: list[str], project: Path, env: dict[str, str], log: Path) -> None:
-    """The serve command answers on a free port, with the default database set up."""
+    """The serve command answers on a free port, with the default database set up; it keeps a
+    SECRET_KEY in .env, and logs the e-mails it would send, links included."""
     with running_server(
         lambda port: [*serve, "--port", str(port)],
         cwd=project,
@@ -61,9 +62,17 @@ def assert_serves(serve: list[str], project: Path, env: dict[str, str], log: Pat
             f"{base_url}/auth/register",
             json={"email": "ada@example.com", "password": "a long password"},
         )
+        forgot = httpx.post(f"{base_url}/auth/forgot-password", json={"email": "ada@example.com"})
     assert health.status_code == 200, health.text
     assert registered.status_code == 201, registered.text
+    assert forgot.status_code == 202, forgot.text
     assert (project / "my_api.db").is_file()
+    # The server, stopping, waits for the e-mail, which it logged.
+    output = log.read_text()
+    assert "Wrote a random SECRET_KEY to .env" in output
+    assert "SECRET_KEY=" in (project / ".env").read_text()
+    assert "http://localhost:8000/reset-password?token=" in output
+    assert "UserWarning" not in output
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def test_production_without_a_secret_key_does_not_start(
     )
 
     assert refused.returncode != 0
-    assert "SECRET_KEY is not set" in refused.output
+    assert "SECRET_KEY: not set" in refused.output
     assert "Traceback" not in refused.output
 
 

@@ -12,7 +12,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 
 # Extra columns of every type, flag and default form.
 EXTRA_COLUMNS = (
-    "nickname:str(32)? unique, age:int?, plan:str=free index, balance:decimal(12,2)=0, "
+    "nickname:str(32)? unique, age:int?, plan:str=free index readonly, balance:decimal(12,2)=0, "
     "ledger:decimal(30,10)?, code:str(1)=x, "
     "bio:text?, birthday:date?, last_seen:datetime?, newsletter:bool=false, "
     "external_id:uuid? unique, settings:json?, score:float=0, views:bigint=0, "
@@ -37,9 +37,11 @@ def render_template(destination: Path, **answers: object) -> Path:
     return destination
 
 
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, *, input: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m <args>` of this environment in `cwd`, with `env` added to the
-    environment, and capture what it says."""
+    environment and `input` on its standard input, and capture what it says."""
     environment = {**os.environ, **env}
     # The options of an outer pytest run must not reach a generated project's own suite.
     environment.pop("PYTEST_ADDOPTS", None)
@@ -47,6 +49,7 @@ def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[s
         [sys.executable, "-m", *args],
         cwd=cwd,
         env=environment,
+        input=input,
         capture_output=True,
         text=True,
         check=False,
@@ -60,8 +63,10 @@ UNTHROTTLED = {
     for limit in [
         "LOGIN_FAILURES_PER_ACCOUNT",
         "LOGIN_FAILURES_PER_ADDRESS",
+        "LOGIN_FAILURES_PER_ACCOUNT_FROM_NEW_ADDRESSES",
         "REGISTRATIONS_PER_ADDRESS",
         "EMAILS_PER_ADDRESS",
         "EMAILS_PER_RECIPIENT",
+        "OAUTH_PER_ADDRESS",
     ]
 }
