@@ -105,9 +105,9 @@ class History:
     # An edit of the team's in a module that today's layout moved: (the module then, the
     # module now).
     moved_edit: tuple[str, str] | None = None
-    # The updated project's own tests to run: all of them (but the servers') when empty. The
-    # test_variants suites already run every test on a new project; after an update, those of
-    # the tables, the accounts and the layout tell whether the merged project still works.
+    # The updated project's own tests to run. The test_variants suites already run every test
+    # on a new project; after an update, those of the tables, the accounts, the stored tokens
+    # and the layout tell whether the merged project still works.
     own_tests: tuple[str, ...] = ()
 
     @property
@@ -141,6 +141,12 @@ HISTORIES = [
             "asyncpg",
             {"oauth": "true", "auth_strategy": "database", "extra_columns": COLUMNS},
             moved_edit=("mail.py", "mail/messages.py"),
+            own_tests=UPDATE_SENSITIVE_TESTS
+            + (
+                "tests/test_oauth.py",
+                "tests/test_access_tokens.py",
+                "tests/test_token_encryption.py",
+            ),
         ),
         id="7d492c7-asyncpg-oauth",
     ),

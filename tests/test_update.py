@@ -345,7 +345,9 @@ asyncio.run(main())
 """
 
 
-@pytest.mark.parametrize("driver", ["aiosqlite", "asyncpg", "asyncmy"])
+# MySQL/MariaDB, whose ALTER differs most; tests/test_history.py updates real earlier releases
+# with OAuth through the same revision on SQLite and PostgreSQL.
+@pytest.mark.parametrize("driver", ["asyncmy"])
 def test_oauth_token_columns_widen_in_an_existing_project(
     template: Path,
     tmp_path: Path,
