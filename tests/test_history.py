@@ -54,9 +54,8 @@ CONFLICT = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
 # The team's edit in a module that moved: the subject of the password-reset e-mail.
 SUBJECT = 'f"Reset your {PROJECT_NAME} password"'
 OUR_SUBJECT = 'f"Choose a new {PROJECT_NAME} password"'
-# An access token a user signed in with before the update (auth_strategy=database), and the
-# SECRET_KEY the application runs with, which the OAuth tokens are encrypted with from today.
-EARLIER_TOKEN = "a-token-issued-by-the-earlier-release-0123456"[:43]
+# The SECRET_KEY the application runs with, before the update and after: the JWTs are signed
+# with it, and the OAuth tokens are encrypted with it from today.
 SECRET_KEY = "the key the application runs with, 0123456789"
 
 
@@ -171,9 +170,9 @@ def data(answers: dict[str, str]) -> list[str]:
     ]
 
 
-def add_users(oauth: bool, database_tokens: bool) -> str:
+def add_users(oauth: bool) -> str:
     """Code of the user's that adds two users, through the old project's own models, one with
-    an OAuth account, and an access token, as logging in stored it then."""
+    an OAuth account."""
     account = (
         """
         users[0].oauth_accounts.append(
@@ -185,14 +184,7 @@ def add_users(oauth: bool, database_tokens: bool) -> str:
         if oauth
         else ""
     )
-    token = (
-        f"""
-        session.add(AccessToken(token="{EARLIER_TOKEN}", user_id=users[0].id))
-        await session.commit()"""
-        if database_tokens
-        else ""
-    )
-    models = ["AccessToken"] * database_tokens + ["OAuthAccount"] * oauth + ["User"]
+    models = ["OAuthAccount"] * oauth + ["User"]
     return f"""
 import asyncio
 from my_api.db import {", ".join(models)}, async_session_maker
@@ -204,20 +196,49 @@ async def main():
             User(email="alan@example.com", hashed_password="x", plan="pro"),
         ]{account}
         session.add_all(users)
-        await session.commit(){token}
+        await session.commit()
 
 asyncio.run(main())
 """
 
 
-# Today's code reads the rows back, and serves the user's route on the upgraded database, to
-# the access token issued before the update too; the database holds no provider token as given.
-READ_BACK = f"""
+def sign_in(strategy: str) -> str:
+    """Code of a client's that signs in to the old project's app, as the superuser: it prints
+    the access token."""
+    return f"""
+from fastapi.testclient import TestClient
+from my_api.app import app
+
+with TestClient(app) as client:
+    form = {{"username": "ada@example.com", "password": "{PASSWORD}"}}
+    response = client.post("/auth/{strategy}/login", data=form)
+    assert response.status_code == 200, response.text
+    print(response.json()["access_token"])
+"""
+
+
+def read_back(earlier_token: str, database_tokens: bool) -> str:
+    """Today's code, which reads the rows back, serves the user's route on the upgraded
+    database, and refuses the access token issued before the update: a JWT names no session,
+    though its signature still verifies; a database token was deleted with the update. The
+    database holds no provider token as given."""
+    if database_tokens:
+        what_became = """
+        stored = await session.execute(text("SELECT count(*) FROM accesstoken"))
+        print("access tokens stored:", stored.scalar_one())"""
+    else:
+        what_became = f"""
+        key = settings.secret_key.get_secret_value()
+        claims = jwt.decode({earlier_token!r}, key, ["HS256"], audience="fastapi-users:auth")
+        print("earlier token's claims:", sorted(claims))"""
+    return f"""
 import asyncio
+import jwt
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from my_api.app import app
 from my_api.db import User, async_session_maker, engine
+from my_api.settings import settings
 
 async def main():
     async with async_session_maker() as session:
@@ -229,14 +250,14 @@ async def main():
             ]
             print(user.email, user.nickname, user.plan, user.is_superuser, accounts)
         stored = (await session.execute(text("SELECT access_token FROM oauth_account"))).scalars()
-        print("stored as given:", ["t" * 1000 in value for value in stored])
+        print("stored as given:", ["t" * 1000 in value for value in stored]){what_became}
     # The app's requests run on an event loop of their own.
     await engine.dispose()
 
 asyncio.run(main())
 with TestClient(app) as client:
     print(client.get("/our/status").json())
-    earlier = {{"Authorization": "Bearer {EARLIER_TOKEN}"}}
+    earlier = {{"Authorization": "Bearer {earlier_token}"}}
     print("earlier token:", client.get("/users/me", headers=earlier).status_code)
 """
 
@@ -297,8 +318,9 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
     commit_all(project, "Start from the template")
 
     with new_database(history.driver) as database_url:
+        monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
         # The old project, as its README said: migrate, then users through its command line and
-        # its models; and the team's own route and notes.
+        # its models, one signed in; and the team's own route and notes.
         succeeds(["my_api", "db", "upgrade"], project, DATABASE_URL=database_url)
         succeeds(
             ["my_api", "users", "create", "ada@example.com", "--superuser"],
@@ -306,11 +328,9 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
             DATABASE_URL=database_url,
             USER_PASSWORD=PASSWORD,
         )
-        python(
-            project,
-            database_url,
-            add_users(history.made_with_oauth, history.made_with_database_tokens),
-        )
+        python(project, database_url, add_users(history.made_with_oauth))
+        strategy = "database" if history.made_with_database_tokens else "jwt"
+        earlier_token = python(project, database_url, sign_in(strategy)).strip()
         add_our_route(project)
         if history.moved_edit:
             module = project / "my_api" / history.moved_edit[0]
@@ -365,10 +385,10 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
 
         # To `head`: Alembic refuses if the template's revisions and the project's own made two.
         # The OAuth tokens are encrypted on the way, with the application's SECRET_KEY.
-        monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
         succeeds(["my_api", "db", "upgrade"], project, DATABASE_URL=database_url)
         succeeds(["alembic", "check"], project, DATABASE_URL=database_url)
-        rows = python(project, database_url, READ_BACK).splitlines()
+        read = read_back(earlier_token, history.made_with_database_tokens)
+        rows = python(project, database_url, read).splitlines()
         monkeypatch.delenv("SECRET_KEY")
 
         account = [("google", 1000, 1000)] if history.made_with_oauth else []
@@ -377,8 +397,13 @@ def test_a_project_of_an_earlier_release_updates_to_todays(
             "alan@example.com None pro False []",
             f"grace@example.com grace free False {account}",
             f"stored as given: {[False] if history.made_with_oauth else []}",
+            # As the CHANGELOG says: the tokens issued before the update no longer sign in, and
+            # their users sign in again.
+            "access tokens stored: 0"
+            if history.made_with_database_tokens
+            else "earlier token's claims: ['aud', 'exp', 'sub']",
             "{'status': 'ours'}",
-            f"earlier token: {200 if history.made_with_database_tokens else 401}",
+            "earlier token: 401",
         ]
 
     suite = run(

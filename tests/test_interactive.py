@@ -33,6 +33,7 @@ ANSWERS: list[tuple[str, list[list[str]]]] = [
     ("oauth", [["y"]]),
     ("extra_columns", [["-l", "nickname:str(32)? unique, age:int?"], ["Escape", "Enter"]]),
     ("auth_strategy", [["Down", "Enter"]]),
+    ("auth_transport", [["Down", "Enter"]]),
 ]
 
 
@@ -120,6 +121,7 @@ def test_every_help_is_seen_whole_at_80_columns(terminal: Terminal, tmp_path: Pa
         "extra_columns": "nickname:str(32)? unique, age:int?",
         "oauth": True,
         "auth_strategy": "database",
+        "auth_transport": "cookie",
     }
 
 
@@ -146,6 +148,7 @@ GOOD_ANSWERS: dict[str, str | None] = {
     "oauth": None,
     "extra_columns": "age:int?",
     "auth_strategy": None,
+    "auth_transport": None,
 }
 MULTILINE = {"extra_columns"}
 

@@ -33,11 +33,40 @@ def test_optional_files_and_dependencies_follow_the_answers(
     assert (project / "tests/test_access_tokens.py").is_file() == database
     assert ("class AccessToken(" in db) == database
     assert ("async def get_access_token_db(" in db) == database
-    assert ("DatabaseStrategy(" in users) == database
-    assert ("jwt_strategy = CachingJWTStrategy[" in users) != database
+    assert ("SessionStrategy(SessionStore(session), request, access_token_db)" in users) == database
+    assert ("access_tokens = VerifiedTokens(" in users) != database
     assert (package / "accounts/verified_tokens.py").is_file() != database
     assert (project / "tests/test_verified_tokens.py").is_file() != database
     assert f'tokenUrl="auth/{auth_strategy}/login"' in users
+
+
+@pytest.mark.parametrize("auth_transport", ["bearer", "cookie", "both"])
+def test_the_cookie_transport_and_its_csrf_check_follow_the_answer(
+    render: Callable[..., Path], auth_transport: str
+) -> None:
+    # The default: the same render as other tests.
+    project = render() if auth_transport == "bearer" else render(auth_transport=auth_transport)
+    package = project / "my_api"
+
+    users = (package / "users.py").read_text()
+    app = (package / "app.py").read_text()
+    cookies = auth_transport != "bearer"
+    assert (package / "sessions/cookies.py").is_file() == cookies
+    assert (package / "web/csrf.py").is_file() == cookies
+    assert (project / "tests/test_cookies.py").is_file() == cookies
+    assert ("cookie_secure: bool = True" in (package / "settings.py").read_text()) == cookies
+    assert ("CSRFProtection," in app) == cookies
+    assert ("allow_origins(app, settings.cors_origins, credentials=True)" in app) == cookies
+    assert ('prefix="/auth/jwt"' in app) == (auth_transport != "cookie")
+    assert ("bearer_transport = BearerSessionTransport(" in users) == (auth_transport != "cookie")
+    assert ("cookie_transport = CookieSessionTransport(" in users) == cookies
+    backends = {
+        "bearer": "[auth_backend]",
+        "cookie": "[auth_backend]",
+        "both": "[auth_backend, cookie_backend]",
+    }
+    assert f"(get_user_manager, {backends[auth_transport]})" in users
+    assert ('name="cookie"' in users) == cookies
 
 
 def test_command_line_is_a_console_script_and_a_module(render: Callable[..., Path]) -> None:

@@ -220,6 +220,7 @@ DEFAULT_ANSWERS = {
     "extra_columns": "",
     "oauth": False,
     "auth_strategy": "jwt",
+    "auth_transport": "bearer",
 }
 
 
@@ -462,8 +463,13 @@ def test_oauth_accepts_columns_with_a_default_or_nullable(tmp_path: Path) -> Non
     assert (tmp_path / "project" / "my_api" / "accounts" / "oauth.py").is_file()
 
 
-def test_an_unknown_auth_strategy_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "answer", [{"auth_strategy": "cookie"}, {"auth_transport": "session"}], ids=str
+)
+def test_an_unknown_auth_strategy_or_transport_is_refused(
+    tmp_path: Path, answer: dict[str, str]
+) -> None:
     destination = tmp_path / "project"
     with pytest.raises(ValueError, match="Invalid choice"):
-        render_template(destination, auth_strategy="cookie")
+        render_template(destination, **answer)
     assert not destination.exists() or not any(destination.iterdir())

@@ -118,10 +118,7 @@ def test_no_secret_is_written_into_the_project(render: Callable[..., Path]) -> N
                     "class User(SQLAlchemyBaseUserTable[int], Base):",
                     "id: Mapped[int] = mapped_column(Integer, primary_key=True)",
                 ],
-                "users.py": [
-                    "class UserManager(RefusalsMixin, IntegerIDMixin, "
-                    "PasswordsOffTheLoop[User, int]):"
-                ],
+                "users.py": ["    IntegerIDMixin,\n    PasswordsOffTheLoop[User, int],\n):"],
                 "schemas.py": ["class UserRead(schemas.BaseUser[int]):"],
             },
         ),
@@ -129,10 +126,7 @@ def test_no_secret_is_written_into_the_project(render: Callable[..., Path]) -> N
             "uuid",
             {
                 "db.py": ["class User(SQLAlchemyBaseUserTableUUID, Base):"],
-                "users.py": [
-                    "class UserManager(RefusalsMixin, UUIDIDMixin, "
-                    "PasswordsOffTheLoop[User, uuid.UUID]):"
-                ],
+                "users.py": ["    UUIDIDMixin,\n    PasswordsOffTheLoop[User, uuid.UUID],\n):"],
                 "schemas.py": ["class UserRead(schemas.BaseUser[uuid.UUID]):"],
             },
         ),

@@ -20,6 +20,7 @@ SHIPPED_REVISIONS = {
     "0002_create_rate_limit_table.py",
     "0003_bring_earlier_tables_up_to_date.py",
     "0004_protect_stored_tokens.py",
+    "0005_create_session_tables.py",
 }
 TEMPLATE_VERSIONS = Path("template/{{package_name}}/migrations/versions")
 
@@ -110,7 +111,7 @@ def test_template_changes_arrive_and_the_users_edits_stay(
     )
     edit(
         project / "my_api/settings.py",
-        "default=3600, ge=1, le=MAX_ACCESS_TOKEN_LIFETIME_SECONDS",
+        "default=900, ge=1, le=MAX_ACCESS_TOKEN_LIFETIME_SECONDS",
         "default=600, ge=1, le=MAX_ACCESS_TOKEN_LIFETIME_SECONDS",
     )
     edit(project / "my_api/routes/examples.py", "An example of a route", "Our route")

@@ -12,31 +12,41 @@ from tooling.rendering import EXTRA_COLUMNS, OAUTH_EXTRA_COLUMNS, run
 
 
 def variant(
-    id_type: str, driver: str, oauth: bool, auth_strategy: str, extra_columns: str, suffix: str = ""
+    id_type: str,
+    driver: str,
+    oauth: bool,
+    auth_strategy: str,
+    extra_columns: str,
+    suffix: str = "",
+    auth_transport: str = "bearer",
 ) -> object:
     """A set of answers, named `<id_type>-<driver>[-<suffix>]`."""
     name = "-".join(part for part in (id_type, driver, suffix) if part)
-    return pytest.param(id_type, driver, oauth, auth_strategy, extra_columns, id=name)
+    return pytest.param(
+        id_type, driver, oauth, auth_strategy, extra_columns, auth_transport, id=name
+    )
 
 
 # Six variants: each driver runs; each DBMS with both ID types, with every column type, and with
 # oauth=yes and auth_strategy=database, which meet each other, both ID types and a project
 # without them (pairwise). One starts without extra columns, as a project does by default. The
-# drivers of one DBMS differ in how they bind values, which every suite exercises.
+# drivers of one DBMS differ in how they bind values, which every suite exercises. The cookie
+# transport, alone on SQLite with JWTs and beside bearer tokens on a server with stored ones,
+# each where the suite serves the app in processes, for a browser's round trip.
 VARIANTS = [
-    variant("int", "aiosqlite", False, "jwt", EXTRA_COLUMNS),
+    variant("int", "aiosqlite", False, "jwt", EXTRA_COLUMNS, "cookie", "cookie"),
     variant("uuid", "aiosqlite", True, "database", OAUTH_EXTRA_COLUMNS, "oauth-database"),
     variant("uuid", "asyncpg", False, "jwt", EXTRA_COLUMNS),
     variant("int", "psycopg", True, "database", OAUTH_EXTRA_COLUMNS, "oauth-database"),
     variant("uuid", "asyncmy", True, "jwt", "", "oauth-no-columns"),
-    variant("int", "aiomysql", False, "database", EXTRA_COLUMNS, "database"),
+    variant("int", "aiomysql", False, "database", EXTRA_COLUMNS, "database-both", "both"),
 ]
 # The variants whose suites also run the tests that start the app in uvicorn processes (marked
 # `servers` in the generated project), one a DBMS: what they check, counts that the processes
 # share and the proxy headers they trust, does not vary with the ID type or the driver, and
 # each takes seconds.
-WITH_SERVERS = {"int-aiosqlite", "uuid-asyncpg", "int-aiomysql-database"}
-PARAMETERS = ("id_type", "driver", "oauth", "auth_strategy", "extra_columns")
+WITH_SERVERS = {"int-aiosqlite-cookie", "uuid-asyncpg", "int-aiomysql-database-both"}
+PARAMETERS = ("id_type", "driver", "oauth", "auth_strategy", "extra_columns", "auth_transport")
 
 
 @pytest.fixture
@@ -47,10 +57,13 @@ def project(
     oauth: bool,
     auth_strategy: str,
     extra_columns: str,
+    auth_transport: str,
 ) -> Path:
     answers = {"id_type": id_type, "db_driver": driver, "extra_columns": extra_columns}
     if oauth or auth_strategy != "jwt":  # else the defaults: the same render as other tests
         answers |= {"oauth": oauth, "auth_strategy": auth_strategy}
+    if auth_transport != "bearer":
+        answers["auth_transport"] = auth_transport
     return render(**answers)
 
 

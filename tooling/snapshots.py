@@ -17,12 +17,14 @@ from tooling.rendering import EXTRA_COLUMNS, OAUTH_EXTRA_COLUMNS, TEMPLATE_DIR, 
 
 SNAPSHOTS_DIR = TEMPLATE_DIR / "tests" / "snapshots"
 
-# Every ID type, DBMS and option, with and without extra columns of every type.
+# Every ID type, DBMS and option, with and without extra columns of every type; cookies alone,
+# and beside bearer tokens.
 ANSWER_SETS: dict[str, dict[str, object]] = {
     "uuid-aiosqlite-columns": {
         "id_type": "uuid",
         "db_driver": "aiosqlite",
         "extra_columns": EXTRA_COLUMNS,
+        "auth_transport": "cookie",
     },
     "int-asyncpg-oauth-database": {
         "id_type": "int",
@@ -30,6 +32,7 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
         "oauth": True,
         "auth_strategy": "database",
         "extra_columns": OAUTH_EXTRA_COLUMNS,
+        "auth_transport": "both",
     },
     "uuid-psycopg-defaults": {"id_type": "uuid", "db_driver": "psycopg"},
     "uuid-asyncmy-oauth": {"id_type": "uuid", "db_driver": "asyncmy", "oauth": True},
