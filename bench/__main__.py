@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import load, report, wrk
+from bench import load, report, session_rows, wrk
 from tooling.databases import drop_database, fresh_database
 from tooling.drivers import BENCHMARK_DRIVERS, DISPLAY_NAMES, server_url
 from tooling.rendering import TEMPLATE_DIR, UNTHROTTLED, render_template
@@ -29,6 +29,7 @@ from tooling.rendering import TEMPLATE_DIR, UNTHROTTLED, render_template
 # The generated package, as bench/lookups.py imports it.
 PACKAGE = "bench_api"
 DEFAULT_ROWS = {"postgresql": 1_000_000, "sqlite": 200_000, "mysql": 200_000}
+DEFAULT_SESSIONS = {"postgresql": 1_000_000, "sqlite": 1_000_000, "mysql": 1_000_000}
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -68,6 +69,17 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--storm-clients", type=int, default=8, help="wrk connections on /users/me")
     parser.add_argument(
         "--storm-logins", type=int, default=2, help="wrk connections that log in meanwhile"
+    )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        help="sessions to load for the second sessions run, on every DBMS (default: 1,000,000)",
+    )
+    parser.add_argument(
+        "--no-sessions",
+        action="store_true",
+        help="leave out the sessions runs (which need wrk; they take the storm's connections, "
+        "seconds and rounds)",
     )
     parser.add_argument(
         "--password-hashing-threads",
@@ -121,7 +133,7 @@ def measure_lookups(
 
 
 def storm_options(args: argparse.Namespace) -> dict[str, Any]:
-    """How bench/storm.py loads the apps."""
+    """How bench/storm.py and bench/sessions.py load the apps."""
     return {
         "connections": args.storm_clients,
         "login_connections": args.storm_logins,
@@ -156,12 +168,21 @@ def measure_http(
             cwd=project, env={**os.environ, **environments["generated"]}, check=True,
             capture_output=True,
         )  # fmt: skip
+        sessions = None
+        if not args.no_sessions:
+            sessions = storm_options(args) | {"count": args.sessions or DEFAULT_SESSIONS[dbms]}
+
+        def load_sessions(count: int) -> dict[str, float]:
+            return asyncio.run(session_rows.load(urls["generated"], urls["stock"], count))
+
         results = load.run(
             {
                 app: (module, cwd, environments[app], workdir / f"{dbms}-{app}.log")
                 for app, (module, cwd) in apps.items()
             },
             None if args.no_storm else storm_options(args),
+            sessions,
+            load_sessions,
             users=args.users, clients=args.clients, races=args.races,
             me_requests=args.me_requests, rounds=args.rounds,
         )  # fmt: skip
@@ -207,7 +228,7 @@ def write(results: dict[str, Any], output: Path, options: str, readme: bool) -> 
 
 def main() -> None:
     args = parse_arguments()
-    if not (args.no_http or args.no_storm):
+    if not args.no_http and not (args.no_storm and args.no_sessions):
         wrk.require_wrk()  # before the long lookups, not after
     results: dict[str, Any] = {
         "lookups": [],
@@ -215,6 +236,7 @@ def main() -> None:
         "load": {"users": args.users, "clients": args.clients, "races": args.races,
                  "me_requests": args.me_requests, "rounds": args.rounds,
                  "storm": None if args.no_storm else storm_options(args),
+                 "sessions": None if args.no_sessions else storm_options(args),
                  "password_hashing_threads": args.password_hashing_threads},
     }  # fmt: skip
     versions = {

@@ -1,5 +1,6 @@
 """The HTTP run: an app served by uvicorn on loopback, driven by a bounded number of
-concurrent clients through registration, a registration race, login and /users/me."""
+concurrent clients through registration, a registration race, login and /users/me, then by wrk
+through the login storm and the sessions' runs."""
 
 import asyncio
 import contextlib
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bench import storm
+from bench import sessions, storm
 from tooling.servers import running_server
 
 PASSWORD = "correct horse battery staple"
@@ -162,15 +163,22 @@ async def drive(
 def run(
     apps: dict[str, tuple[str, Path, dict[str, str], Path]],
     storm_options: dict[str, Any] | None,
+    sessions_options: dict[str, Any] | None,
+    load_sessions: Callable[[int], dict[str, float]],
     **load: int,
 ) -> dict[str, dict[str, Any]]:
     """Serve every app at once (module, working directory, environment, log) and drive them:
     the figures of each phase for each app, with the login storm's (bench/storm.py) unless
-    `storm_options` is None."""
+    `storm_options` is None, and the sessions' (bench/sessions.py, which loads sessions with
+    `load_sessions`) unless `sessions_options` is None."""
     with contextlib.ExitStack() as stack:
         base_urls = {app: stack.enter_context(serving(*how)) for app, how in apps.items()}
         results = asyncio.run(drive(base_urls, **load))
         if storm_options is not None:
             for app, figures in storm.measure(base_urls, **storm_options).items():
                 results[app]["storm"] = figures
+        if sessions_options is not None:
+            measured = sessions.measure(base_urls, load_sessions, **sessions_options)
+            for app, figures in measured.items():
+                results[app]["sessions"] = figures
         return results

@@ -112,8 +112,12 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         for run in results["http"]:
             phases = run["phases"]
-            # The storm's errors are in its own table.
-            server_errors = sum(phases[name]["server_errors"] for name in phases if name != "storm")
+            # The storm's and the sessions' errors are in their own tables.
+            server_errors = sum(
+                phases[name]["server_errors"]
+                for name in phases
+                if name not in ("storm", "sessions")
+            )
             lines.append(
                 f"| {DISPLAY_NAMES[run['dbms']]} | {run['app']} | "
                 f"{phases['register']['per_second']:.1f} | "
@@ -124,7 +128,55 @@ def markdown(results: dict[str, Any]) -> str:
     storms = [run for run in results["http"] if "storm" in run["phases"]]
     if storms:
         lines += ["", *storm_table(storms, load["storm"])]
+    measured_sessions = [run for run in results["http"] if "sessions" in run["phases"]]
+    if measured_sessions:
+        lines += ["", *sessions_table(measured_sessions, load["sessions"])]
     return "\n".join(lines) + "\n"
+
+
+def sessions_table(runs: list[dict[str, Any]], options: dict[str, Any]) -> list[str]:
+    """The sessions runs (bench/sessions.py): /users/me of both apps side by side, refresh and
+    logins, with the sessions the logins left, then with many more loaded."""
+    lines = [
+        f"**Sessions**, measured with wrk (one thread, {options['connections']} connections) on "
+        f"the same two servers: `GET /users/me` with {options['connections']} sessions' tokens "
+        "in turn, the generated app's refresh (each refresh token spent by its refresh, the "
+        f"next one read from its answer), and logins on {options['login_connections']} "
+        "connections; first with the sessions the benchmark's "
+        "own logins started, then with as many users more in both apps and a live session "
+        "and its refresh token for each of them in the generated app's tables, loaded by "
+        f"INSERT ... SELECT. Runs of {options['seconds']:g} s, {options['rounds']} rounds "
+        "alternating between the apps, medians of the rounds; answers per second (2xx only), "
+        "latencies in milliseconds, p50 / p99. The target is a generated `/users/me` of at "
+        "least 1.5x the stock one.",
+        "",
+        "| DBMS | Sessions loaded | Stock `/users/me` /s | Generated `/users/me` /s | "
+        "Generated ÷ stock | Generated `/users/me` ms | Refreshes /s | Refresh ms | "
+        "Logins /s: stock | Logins /s: generated | Errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    by_dbms: dict[str, dict[str, dict[str, Any]]] = {}
+    for run in runs:
+        by_dbms.setdefault(run["dbms"], {})[run["app"]] = run["phases"]["sessions"]
+    for dbms, apps in by_dbms.items():
+        stock, generated = apps["stock"], apps["generated"]
+        for state in ["empty", "loaded"]:
+            stock_figures, figures = stock[state], generated[state]
+            me, refresh = figures["me"], figures["refresh"]
+            errors = sum(
+                app[state]["bad_statuses"] + app[state]["failures"] for app in (stock, generated)
+            )
+            loaded = generated["sessions_loaded"] if state == "loaded" else 0
+            lines.append(
+                f"| {DISPLAY_NAMES[dbms]} | {loaded:,} | {stock_figures['me']['per_second']:.0f} | "
+                f"{me['per_second']:.0f} | "
+                f"{me['per_second'] / stock_figures['me']['per_second']:.2f}x | "
+                f"{me['p50_ms']:.3g} / {me['p99_ms']:.3g} | {refresh['per_second']:.0f} | "
+                f"{refresh['p50_ms']:.3g} / {refresh['p99_ms']:.3g} | "
+                f"{stock_figures['login']['per_second']:.1f} | "
+                f"{figures['login']['per_second']:.1f} | {errors} |"
+            )
+    return lines
 
 
 def storm_table(runs: list[dict[str, Any]], options: dict[str, Any]) -> list[str]:

@@ -10,7 +10,6 @@ moment of the machine weighs on both alike. The figures are the medians of the r
 import statistics
 import time
 import urllib.parse
-from dataclasses import asdict
 from typing import Any
 
 import httpx
@@ -57,15 +56,6 @@ def one_round(
     return {"idle": idle, "storm": storm, "logins": wrk.finish(logins)}
 
 
-def summary(figures: list[wrk.Figures]) -> dict[str, float]:
-    """The medians of the rounds' throughput and latencies."""
-    return {
-        "per_second": statistics.median(f.per_second for f in figures),
-        "p50_ms": statistics.median(f.p50_ms for f in figures),
-        "p99_ms": statistics.median(f.p99_ms for f in figures),
-    }
-
-
 def measure(
     base_urls: dict[str, str],
     *,
@@ -79,27 +69,22 @@ def measure(
     wrk.require_wrk()
     tokens = {app: sign_up(url) for app, url in base_urls.items()}
     measured: dict[str, list[dict[str, wrk.Figures]]] = {app: [] for app in base_urls}
-    for round_number in range(rounds):
-        order = list(base_urls) if round_number % 2 == 0 else list(reversed(base_urls))
-        for app in order:
-            measured[app].append(
-                one_round(
-                    base_urls[app],
-                    tokens[app],
-                    connections=connections,
-                    login_connections=login_connections,
-                    seconds=seconds,
-                )
+    for app in wrk.alternating(base_urls, rounds):
+        measured[app].append(
+            one_round(
+                base_urls[app],
+                tokens[app],
+                connections=connections,
+                login_connections=login_connections,
+                seconds=seconds,
             )
+        )
     results: dict[str, dict[str, Any]] = {}
     for app, runs in measured.items():
-        every = [figures for run in runs for figures in run.values()]
         results[app] = {
-            "idle": summary([run["idle"] for run in runs]),
-            "storm": summary([run["storm"] for run in runs]),
+            "idle": wrk.medians([run["idle"] for run in runs]),
+            "storm": wrk.medians([run["storm"] for run in runs]),
             "logins_per_second": statistics.median(run["logins"].good_per_second for run in runs),
-            "bad_statuses": sum(f.bad_statuses for f in every),
-            "failures": sum(f.failures for f in every),
-            "rounds": [{kind: asdict(f) for kind, f in run.items()} for run in runs],
+            **wrk.errors_and_rounds(runs),
         }
     return results

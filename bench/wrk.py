@@ -8,10 +8,13 @@ Ubuntu ship it: `apt-get install wrk` (macOS: `brew install wrk`).
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 INSTALL_HINT = "wrk is not installed: `apt-get install wrk` (Debian, Ubuntu) or `brew install wrk`"
 MARKER = "WRK_JSON "
@@ -32,6 +35,36 @@ end
 # GET with the bearer token of WRK_TOKEN.
 AUTHENTICATED_GET = """
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("WRK_TOKEN")
+"""
+
+# GET with the bearer tokens of WRK_TOKENS (separated by spaces), each request the next one.
+AUTHENTICATED_GETS = """
+local tokens = {}
+for token in string.gmatch(os.getenv("WRK_TOKENS"), "%S+") do tokens[#tokens + 1] = token end
+local last = 0
+request = function()
+  last = last % #tokens + 1
+  return wrk.format(nil, nil, {["Authorization"] = "Bearer " .. tokens[last]})
+end
+"""
+
+# POST of {"refresh_token": ...} with the refresh tokens of WRK_TOKENS, one per request: a
+# refresh spends its token, and the next one, read from the answer, goes back to the pool.
+# Once errors have emptied the pool, the requests send a token the app refuses, and count as
+# errors.
+REFRESH_POST = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local pool = {}
+for token in string.gmatch(os.getenv("WRK_TOKENS"), "%S+") do pool[#pool + 1] = token end
+request = function()
+  local token = table.remove(pool) or "spent"
+  return wrk.format(nil, nil, nil, '{"refresh_token": "' .. token .. '"}')
+end
+response = function(status, headers, body)
+  local token = string.match(body, '"refresh_token"%s*:%s*"([^"]+)"')
+  if token then pool[#pool + 1] = token end
+end
 """
 
 # POST of the form in WRK_BODY, as the login route takes it.
@@ -64,6 +97,36 @@ class Figures:
     def good_per_second(self) -> float:
         """Requests answered with 2xx or 3xx per second."""
         return (self.requests - self.bad_statuses) / self.seconds
+
+
+def alternating(apps: Iterable[str], rounds: int) -> Iterator[str]:
+    """The apps of `rounds` rounds, the order reversed from one round to the next, so that a
+    busy moment of the machine weighs on every app alike."""
+    order = list(apps)
+    for number in range(rounds):
+        yield from (order if number % 2 == 0 else reversed(order))
+
+
+def medians(figures: list[Figures], *, good_only: bool = False) -> dict[str, float]:
+    """The medians of the rounds' throughput (of 2xx and 3xx answers alone with `good_only`)
+    and latencies."""
+    return {
+        "per_second": statistics.median(
+            f.good_per_second if good_only else f.per_second for f in figures
+        ),
+        "p50_ms": statistics.median(f.p50_ms for f in figures),
+        "p99_ms": statistics.median(f.p99_ms for f in figures),
+    }
+
+
+def errors_and_rounds(runs: list[dict[str, Figures]]) -> dict[str, Any]:
+    """The errors of an app's rounds, each a run of every kind, and every round's figures."""
+    every = [figures for run in runs for figures in run.values()]
+    return {
+        "bad_statuses": sum(f.bad_statuses for f in every),
+        "failures": sum(f.failures for f in every),
+        "rounds": [{kind: asdict(f) for kind, f in run.items()} for run in runs],
+    }
 
 
 def require_wrk() -> str:
@@ -103,7 +166,8 @@ def start(
     url: str, script: str, *, connections: int, seconds: float, env: dict[str, str]
 ) -> Running:
     """Start wrk with one thread on `url` for `seconds`, the Lua `script` and REPORT; finish()
-    waits for its figures. `env` holds the variables the script reads (WRK_TOKEN, WRK_BODY)."""
+    waits for its figures. `env` holds the variables the script reads (WRK_TOKEN, WRK_TOKENS,
+    WRK_BODY)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script + REPORT)
     command = [
