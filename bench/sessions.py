@@ -100,18 +100,18 @@ def measure_apps(
     answers = {app: log_in(url, connections) for app, url in base_urls.items()}
     access_tokens = {app: [a["access_token"] for a in found] for app, found in answers.items()}
     refreshes = {app: "refresh_token" in found[0] for app, found in answers.items()}
-    measured: dict[str, list[dict[str, wrk.Figures]]] = {app: [] for app in base_urls}
-    for app in wrk.alternating(base_urls, rounds):
-        measured[app].append(
-            one_round(
-                base_urls[app],
-                access_tokens[app],
-                refreshes[app],
-                connections=connections,
-                login_connections=login_connections,
-                seconds=seconds,
-            )
-        )
+    measured = wrk.in_rounds(
+        base_urls,
+        rounds,
+        lambda app: one_round(
+            base_urls[app],
+            access_tokens[app],
+            refreshes[app],
+            connections=connections,
+            login_connections=login_connections,
+            seconds=seconds,
+        ),
+    )
     results: dict[str, dict[str, Any]] = {}
     for app, runs in measured.items():
         kinds = {kind: wrk.medians([run[kind] for run in runs], good_only=True) for kind in runs[0]}

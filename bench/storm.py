@@ -68,17 +68,17 @@ def measure(
     median figures, the login rate, the errors, and every round's figures."""
     wrk.require_wrk()
     tokens = {app: sign_up(url) for app, url in base_urls.items()}
-    measured: dict[str, list[dict[str, wrk.Figures]]] = {app: [] for app in base_urls}
-    for app in wrk.alternating(base_urls, rounds):
-        measured[app].append(
-            one_round(
-                base_urls[app],
-                tokens[app],
-                connections=connections,
-                login_connections=login_connections,
-                seconds=seconds,
-            )
-        )
+    measured = wrk.in_rounds(
+        base_urls,
+        rounds,
+        lambda app: one_round(
+            base_urls[app],
+            tokens[app],
+            connections=connections,
+            login_connections=login_connections,
+            seconds=seconds,
+        ),
+    )
     results: dict[str, dict[str, Any]] = {}
     for app, runs in measured.items():
         results[app] = {

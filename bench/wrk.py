@@ -11,7 +11,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -99,12 +99,18 @@ class Figures:
         return (self.requests - self.bad_statuses) / self.seconds
 
 
-def alternating(apps: Iterable[str], rounds: int) -> Iterator[str]:
-    """The apps of `rounds` rounds, the order reversed from one round to the next, so that a
-    busy moment of the machine weighs on every app alike."""
+def in_rounds(
+    apps: Iterable[str], rounds: int, measure_round: Callable[[str], dict[str, Figures]]
+) -> dict[str, list[dict[str, Figures]]]:
+    """Each app's figures of `rounds` rounds of measure_round(app), the order of the apps
+    reversed from one round to the next, so that a busy moment of the machine weighs on every
+    app alike."""
     order = list(apps)
+    measured: dict[str, list[dict[str, Figures]]] = {app: [] for app in order}
     for number in range(rounds):
-        yield from (order if number % 2 == 0 else reversed(order))
+        for app in order if number % 2 == 0 else reversed(order):
+            measured[app].append(measure_round(app))
+    return measured
 
 
 def medians(figures: list[Figures], *, good_only: bool = False) -> dict[str, float]:

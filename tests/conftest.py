@@ -1,6 +1,5 @@
 """The pytest fixtures of the template's tests: rendering once a session, a shared mypy cache,
-and the database servers, skipped when down; and the slowest tests started first. Everything
-else the tests share is in tooling/."""
+and the database servers, skipped when down. Everything else the tests share is in tooling/."""
 
 import os
 from collections.abc import Callable
@@ -13,22 +12,8 @@ import pytest
 from tooling.databases import server_is_up, temporary_database
 from tooling.drivers import DRIVERS, SERVERS, server_url
 
-# Tests of half a minute or more, each a generated project's suite or an update of one: started
-# first, so that the run does not end with one of them on one core while the other is idle.
-SLOWEST = (
-    "tests/test_variants.py::test_generated_suite_passes",
-    "tests/test_getting_started.py",
-    "tests/test_history.py::test_a_project_of_an_earlier_release_updates_to_todays",
-    "tests/test_columns_property.py",
-    "tests/test_fuzz.py",
-)
 # With CI=true a database server that cannot be reached fails its tests instead of skipping them.
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A stable sort: the order of the rest stays the files'.
-    items.sort(key=lambda item: not item.nodeid.startswith(SLOWEST))
 
 
 def skip_unless_server_is_up(driver: str) -> None:
