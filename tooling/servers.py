@@ -59,13 +59,16 @@ def running_server(
     log: Path,
     ready_path: str = "/docs",
     start_timeout: float = 30,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Start `command(port)` on a free loopback port, in `cwd` with the whole environment `env`,
-    its output in `log`; wait until it answers at `ready_path`: its base URL. Stop it after.
+    """Start `command(port)` on a free loopback port (or on `port`, for a server that must know
+    its URL before it starts), in `cwd` with the whole environment `env`, its output in `log`;
+    wait until it answers at `ready_path`: its base URL. Stop it after.
 
     Raises ServerExited if it exits before it answers, ServerDidNotStart if it does not answer
     within `start_timeout` seconds; both hold its output."""
-    port = free_port()
+    if port is None:
+        port = free_port()
     arguments = list(command(port))
     with log.open("w") as output:
         # A file, not a pipe: a pipe nobody reads would stall the server once full.
