@@ -91,8 +91,8 @@ def test_generated_files_are_clean(
     for path in text_files(project):
         text = path.read_text()
         name = path.relative_to(project)
-        # The e-mail templates are the project's own Jinja, copied as they are.
-        if name.parent.parts[-2:] != ("mail", "templates"):
+        # The e-mail and page templates are the project's own Jinja, copied as they are.
+        if name.parent.parts[-2:] not in (("mail", "templates"), ("pages", "templates")):
             assert not re.search(r"\{\{|\{%|%\}|\{#|#\}", text), f"Jinja left in {name}"
         assert "\n\n\n\n" not in text, f"blank-line debris in {name}"
         assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"trailing spaces in {name}"

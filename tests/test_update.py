@@ -21,6 +21,7 @@ SHIPPED_REVISIONS = {
     "0003_bring_earlier_tables_up_to_date.py",
     "0004_protect_stored_tokens.py",
     "0005_create_session_tables.py",
+    "0006_create_audit_table.py",
 }
 TEMPLATE_VERSIONS = Path("template/{{package_name}}/migrations/versions")
 

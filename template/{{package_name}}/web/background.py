@@ -30,12 +30,15 @@ async def _logging_failures(work: Coroutine[Any, Any, None], description: str) -
 
 
 async def wait_for_background_work(timeout_seconds: float) -> None:
-    """Wait until the work under way, and the work it starts, is done, at most
-    `timeout_seconds`; then cancel what is left."""
-    deadline = asyncio.get_running_loop().time() + timeout_seconds
-    while _tasks:
-        remaining = deadline - asyncio.get_running_loop().time()
-        _, unfinished = await asyncio.wait(set(_tasks), timeout=max(remaining, 0))
+    """Wait until the work under way in this event loop, and the work it starts, is done, at
+    most `timeout_seconds`; then cancel what is left."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_seconds
+    # This loop's only: a command run in a thread, as the tests run them, has a loop of its own,
+    # whose tasks another loop can neither wait for nor cancel.
+    while tasks := {task for task in _tasks if task.get_loop() is loop}:
+        remaining = deadline - loop.time()
+        _, unfinished = await asyncio.wait(tasks, timeout=max(remaining, 0))
         if unfinished and remaining <= 0:
             for task in unfinished:
                 logger.warning("Cancelled, unfinished: %s", task.get_coro())

@@ -1,0 +1,1 @@
+"""The account pages the links in e-mails open, served by the application itself."""
