@@ -151,7 +151,9 @@ def upgrade_body(revision: Path) -> str:
     return text[text.index("def upgrade()") : text.index("def downgrade()")]
 
 
-@pytest.mark.parametrize("driver", ["aiosqlite", "asyncpg", "asyncmy"])
+# SQLite, whose revision recreates the table (batch), and MySQL, whose DDL commits as it goes;
+# PostgreSQL's revision is MySQL's op.add_column, in a transaction.
+@pytest.mark.parametrize("driver", ["aiosqlite", "asyncmy"])
 def test_a_new_column_reaches_a_database_that_holds_users(
     new_project: Callable[..., Path],
     new_database: Callable[[str], AbstractContextManager[str]],
