@@ -34,6 +34,7 @@ ANSWERS: list[tuple[str, list[list[str]]]] = [
     ("extra_columns", [["-l", "nickname:str(32)? unique, age:int?"], ["Escape", "Enter"]]),
     ("auth_strategy", [["Down", "Enter"]]),
     ("auth_transport", [["Down", "Enter"]]),
+    ("second_factor", [["n"]]),
 ]
 
 
@@ -122,6 +123,7 @@ def test_every_help_is_seen_whole_at_80_columns(terminal: Terminal, tmp_path: Pa
         "oauth": True,
         "auth_strategy": "database",
         "auth_transport": "cookie",
+        "second_factor": False,
     }
 
 
@@ -149,6 +151,7 @@ GOOD_ANSWERS: dict[str, str | None] = {
     "extra_columns": "age:int?",
     "auth_strategy": None,
     "auth_transport": None,
+    "second_factor": None,
 }
 MULTILINE = {"extra_columns"}
 

@@ -1,4 +1,5 @@
-"""What the oauth and auth_strategy answers, and the command line, put into a project."""
+"""What the oauth, auth_strategy, auth_transport and second_factor answers, and the command
+line, put into a project."""
 
 import os
 import re
@@ -67,6 +68,35 @@ def test_the_cookie_transport_and_its_csrf_check_follow_the_answer(
     }
     assert f"(get_user_manager, {backends[auth_transport]})" in users
     assert ('name="cookie"' in users) == cookies
+
+
+@pytest.mark.parametrize("second_factor", [True, False])
+def test_two_step_sign_in_follows_the_answer(
+    render: Callable[..., Path], second_factor: bool
+) -> None:
+    # Yes is the default: the same render as other tests.
+    project = render() if second_factor else render(second_factor=False)
+    package = project / "my_api"
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    db = (package / "db.py").read_text()
+    app = (package / "app.py").read_text()
+    revision = package / "migrations/versions/0007_create_second_factor_tables.py"
+    assert (package / "second_factor").is_dir() == second_factor
+    assert (project / "tests/test_second_factor.py").is_file() == second_factor
+    assert revision.is_file() == second_factor
+    assert ("pyotp" in dependencies) == ("segno" in dependencies) == second_factor
+    # cryptography encrypts the TOTP secrets, and otherwise only OAuth's tokens.
+    assert ("cryptography" in dependencies) == second_factor
+    assert (package / "database/encryption.py").is_file() == second_factor
+    for table in ("class UserTOTP(", "class RecoveryCode(", "reauthenticated_at: Mapped"):
+        assert (table in db) == second_factor
+    assert ("second_factor_router.router" in app) == second_factor
+    assert ("second_factor" in (package / "audit/events.py").read_text()) == second_factor
+    assert (package / "mail/templates/second_factor.txt").is_file() == second_factor
+    everything = " ".join(path.read_text() for path in package.rglob("*.py"))
+    assert ("totp" in everything.lower()) == second_factor
 
 
 def test_command_line_is_a_console_script_and_a_module(render: Callable[..., Path]) -> None:

@@ -221,6 +221,7 @@ DEFAULT_ANSWERS = {
     "oauth": False,
     "auth_strategy": "jwt",
     "auth_transport": "bearer",
+    "second_factor": True,
 }
 
 

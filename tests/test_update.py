@@ -22,6 +22,7 @@ SHIPPED_REVISIONS = {
     "0004_protect_stored_tokens.py",
     "0005_create_session_tables.py",
     "0006_create_audit_table.py",
+    "0007_create_second_factor_tables.py",
 }
 TEMPLATE_VERSIONS = Path("template/{{package_name}}/migrations/versions")
 
