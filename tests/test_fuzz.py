@@ -48,7 +48,7 @@ from tooling.rendering import EXTRA_COLUMNS, OAUTH_EXTRA_COLUMNS, UNTHROTTLED, r
 from tooling.servers import running_server, serving_in_thread
 
 # Examples for each route, identity and generation mode (valid, then invalid input).
-EXAMPLES = 3
+EXAMPLES = 2
 # Hostile requests for each place in a request and kind of hostile input.
 HOSTILE_EXAMPLES = 1
 PASSWORD = "fuzzing is a kind of testing"
