@@ -68,3 +68,19 @@ def render(copie_session: Any) -> Callable[..., Path]:
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One mypy cache for every variant, so the dependencies are analysed once."""
     return tmp_path_factory.mktemp("mypy_cache")
+
+
+# The tests that take tens of seconds each. They start first, so that the quick ones fill the
+# workers' last minutes, rather than one worker running a long test alone at the end.
+LONG_TESTS = (
+    "test_variants.py::test_generated_suite_passes",
+    "test_history.py::test_a_project_of_an_earlier_release_updates_to_todays",
+    "test_fuzz.py::",
+    "test_columns_property.py::",
+    "test_getting_started.py::",
+    "test_ci.py::test_the_hooks_pass_offline_on_a_new_project",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(long in item.nodeid for long in LONG_TESTS))
