@@ -1,9 +1,10 @@
 """The account pages that the e-mails' links open (pages/), in a real browser: headless Chromium
 from Debian's packages, driven by Playwright, on a served project whose e-mails reach an SMTP
 server on loopback. A reset link refuses a weak password with its reason on the page and sets a
-strong one, a verification link confirms the address, and an address-change link moves the
-account to its new address; every page has its Content-Security-Policy, and the browser's
-console stays free of errors.
+strong one, a verification link confirms the address, an address-change link moves the
+account to its new address, and the passkeys page adds a passkey to Chromium's virtual
+authenticator (the DevTools WebAuthn domain) that then signs in alone; every page has its
+Content-Security-Policy, and the browser's console stays free of errors.
 
 Without Playwright or /usr/bin/chromium the tests are skipped, saying so; with CI=true they fail,
 since .ci/run installs both. One project is rendered and served for the module, and one browser
@@ -259,19 +260,21 @@ def api(
     assert upgrade.returncode == 0, upgrade.stderr
 
     # The links in the e-mails start with PUBLIC_URL: the port is chosen before the server starts.
+    # Its host is localhost, not 127.0.0.1: browsers hold passkeys for a domain name only, and
+    # the project's relying party is PUBLIC_URL's host.
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if key != "ENVIRONMENT"}
     env = {
         **environment,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "s" * 40,
-        "PUBLIC_URL": f"http://{HOST}:{port}",
+        "PUBLIC_URL": f"http://localhost:{port}",
         "SMTP_HOST": HOST,
         "SMTP_PORT": str(mailbox.port),
         "SMTP_SECURITY": "none",
     }
-    with running_server(serve, cwd=project, env=env, log=logs / "app.log", port=port) as url:
-        api = Api(url)
+    with running_server(serve, cwd=project, env=env, log=logs / "app.log", port=port):
+        api = Api(env["PUBLIC_URL"])
         yield api
         api.client.close()
 
@@ -370,4 +373,50 @@ def test_an_address_change_link_moves_the_account_to_the_new_address(
     user = api.me(new, PASSWORD)
     assert (user["email"], user["is_verified"]) == (new, True)
     assert api.log_in(old, PASSWORD).status_code == 400
+    tab.assert_every_page_was_safe()
+
+
+def test_a_passkey_added_on_its_page_signs_in_alone(api: Api, tab: Tab) -> None:
+    api.register("hedy@example.com", PASSWORD)
+    tab.open(f"{api.url}/passkeys")
+    # A platform authenticator that keeps discoverable credentials and verifies its user, as a
+    # laptop's fingerprint reader does; it answers each ceremony at once.
+    devtools = tab.page.context.new_cdp_session(tab.page)
+    devtools.send("WebAuthn.enable", {"enableUI": False})
+    authenticator = devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )["authenticatorId"]
+    status = tab.page.get_by_role("status")
+    signed_in = tab.page.get_by_text("Signed in as hedy@example.com")
+
+    tab.page.get_by_label("E-mail address").fill("hedy@example.com")
+    tab.page.get_by_label("Password", exact=True).fill(PASSWORD)
+    tab.page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(signed_in).to_be_visible()
+    tab.page.get_by_label("Name of the new passkey").fill("Laptop")
+    tab.page.get_by_role("button", name="Add a passkey").click()
+
+    expect(status).to_have_text("Laptop was added.")
+    expect(tab.page.locator("#recovery-code-list li")).to_have_count(10)
+    expect(tab.page.get_by_role("button", name="Remove Laptop")).to_be_visible()
+    stored = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert [credential["isResidentCredential"] for credential in stored["credentials"]] == [True]
+    # The password alone no longer signs in: a second step follows.
+    assert api.log_in("hedy@example.com", PASSWORD).json()["mfa_required"] is True
+
+    tab.page.get_by_role("button", name="Sign out").click()
+    expect(status).to_have_text("Signed out.")
+    tab.page.get_by_role("button", name="Sign in with a passkey").click()
+
+    expect(signed_in).to_be_visible()
     tab.assert_every_page_was_safe()

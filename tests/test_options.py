@@ -85,18 +85,22 @@ def test_two_step_sign_in_follows_the_answer(
     revision = package / "migrations/versions/0007_create_second_factor_tables.py"
     assert (package / "second_factor").is_dir() == second_factor
     assert (project / "tests/test_second_factor.py").is_file() == second_factor
+    assert (project / "tests/test_passkeys.py").is_file() == second_factor
+    assert (project / "tests/authenticator.py").is_file() == second_factor
     assert revision.is_file() == second_factor
-    assert ("pyotp" in dependencies) == ("segno" in dependencies) == second_factor
+    for dependency in ("pyotp", "segno", "webauthn"):
+        assert (dependency in dependencies) == second_factor
     # cryptography encrypts the TOTP secrets, and otherwise only OAuth's tokens.
     assert ("cryptography" in dependencies) == second_factor
     assert (package / "database/encryption.py").is_file() == second_factor
-    for table in ("class UserTOTP(", "class RecoveryCode(", "reauthenticated_at: Mapped"):
+    tables = ("class UserTOTP(", "class RecoveryCode(", "class Passkey(", "reauthenticated_at")
+    for table in tables:
         assert (table in db) == second_factor
     assert ("second_factor_router.router" in app) == second_factor
     assert ("second_factor" in (package / "audit/events.py").read_text()) == second_factor
     assert (package / "mail/templates/second_factor.txt").is_file() == second_factor
     everything = " ".join(path.read_text() for path in package.rglob("*.py"))
-    assert ("totp" in everything.lower()) == second_factor
+    assert ("totp" in everything.lower()) == ("passkey" in everything.lower()) == second_factor
 
 
 def test_command_line_is_a_console_script_and_a_module(render: Callable[..., Path]) -> None:
