@@ -74,6 +74,7 @@ DRIVER_TESTS = (
     "tests/test_sessions.py",
     "tests/test_audit.py",
     "tests/test_second_factor.py",
+    "tests/test_passkeys.py",
     "tests/test_engine.py",
     "tests/test_outage.py",
     "tests/test_development.py",
