@@ -79,8 +79,26 @@ LONG_TESTS = (
     "test_columns_property.py::",
     "test_getting_started.py::",
     "test_ci.py::test_the_hooks_pass_offline_on_a_new_project",
+    "test_container.py::test_the_image_migrates_then_serves_as_a_user_without_privileges",
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not any(long in item.nodeid for long in LONG_TESTS))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The figures that tests record (`record_property("figure", ...)`), such as the size of the
+    image the container test builds, at the end of the run, from every worker."""
+    figures = [
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "figure"
+    ]
+    if figures:
+        terminalreporter.section("figures")
+        for figure in figures:
+            terminalreporter.write_line(figure)

@@ -1,5 +1,6 @@
-"""The generated CI workflow and pre-commit configuration: the workflow parses, its database
-service is the driver's, and it runs the README's commands; the hooks run offline."""
+"""The generated CI workflow and pre-commit configuration: the workflow follows GitHub's schema,
+its database service is the driver's, and it runs the README's commands, the image's build
+last; the hooks run offline."""
 
 import os
 import re
@@ -62,6 +63,20 @@ def test_the_workflow_runs_the_readme_checks_on_the_driver_dbms(
         assert run in commands, f"{run!r} is not one of the README's commands"
     for check in ["ruff check", "ruff format --check", "mypy", "alembic check", "pytest"]:
         assert any(check in run for run in runs), check
+    assert runs[-1] == "docker build -t my-api ."
+    schema = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("check-jsonschema")),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            ".github/workflows/ci.yml",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
 
 
 def test_the_hooks_are_local_and_run_the_project_tools(render: Callable[..., Path]) -> None:

@@ -77,7 +77,7 @@ def test_server_refuses_a_database_the_migrations_have_not_reached(
     )
 
     assert refused.returncode != 0
-    assert "run `alembic upgrade head`" in refused.output
+    assert "run `my_api db upgrade`" in refused.output
 
 
 def test_serve_runs_one_worker_a_core_given(render: Callable[..., Path], tmp_path: Path) -> None:
