@@ -1,7 +1,11 @@
-"""The pytest fixtures of the template's tests: rendering once a session, a shared mypy cache,
+"""The pytest fixtures of the template's tests: rendering once a run, a shared mypy cache,
 and the database servers, skipped when down. Everything else the tests share is in tooling/."""
 
+import fcntl
+import hashlib
+import json
 import os
+import shutil
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -11,6 +15,7 @@ import pytest
 
 from tooling.databases import server_is_up, temporary_database
 from tooling.drivers import DRIVERS, SERVERS, server_url
+from tooling.rendering import render_template
 
 # With CI=true a database server that cannot be reached fails its tests instead of skipping them.
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -49,17 +54,26 @@ def new_database(tmp_path: Path) -> Callable[[str], AbstractContextManager[str]]
 
 
 @pytest.fixture(scope="session")
-def render(copie_session: Any) -> Callable[..., Path]:
-    """Render the template with some answers, once a session for the same answers."""
-    rendered: dict[tuple[tuple[str, str], ...], Path] = {}
+def render(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[..., Path]:
+    """Render the template with some answers, once a run for the same answers: pytest-xdist's
+    workers share the projects, each rendered by the first worker that asks for it. A test that
+    changes its project works on a copy."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # each worker's base is a folder of the run's
+        root = root.parent
+    root = root / "rendered"
+    root.mkdir(exist_ok=True)
 
-    def _render(**answers: str) -> Path:
-        key = tuple(sorted(answers.items()))
-        if key not in rendered:
-            result = copie_session.copy(extra_answers=answers)
-            assert result.exit_code == 0, result.exception
-            rendered[key] = result.project_dir
-        return rendered[key]
+    def _render(**answers: object) -> Path:
+        key = hashlib.sha256(json.dumps(answers, sort_keys=True).encode()).hexdigest()[:16]
+        project = root / key / "project"
+        with (root / f"{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (root / key / "rendered").is_file():
+                shutil.rmtree(root / key, ignore_errors=True)
+                render_template(project, **answers)
+                (root / key / "rendered").touch()
+        return project
 
     return _render
 

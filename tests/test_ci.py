@@ -4,6 +4,7 @@ last; the hooks run offline."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -100,7 +101,7 @@ def test_the_hooks_are_local_and_run_the_project_tools(render: Callable[..., Pat
 def test_the_hooks_pass_offline_on_a_new_project(
     render: Callable[..., Path], tmp_path: Path
 ) -> None:
-    project = render(extra_columns="nickname:str(32)?")
+    project = shutil.copytree(render(extra_columns="nickname:str(32)?"), tmp_path / "project")
     # The project's .venv: this environment, which holds every tool of the dev group.
     (project / ".venv").symlink_to(Path(sys.executable).parent.parent, target_is_directory=True)
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}

@@ -38,7 +38,7 @@ def render_template(destination: Path, **answers: object) -> Path:
 
 
 # The pytest plug-ins that this environment holds for the template's tests alone.
-TEMPLATE_PLUGINS = ("copie", "hypothesispytest", "schemathesis")
+TEMPLATE_PLUGINS = ("hypothesispytest", "schemathesis")
 
 
 def run(
