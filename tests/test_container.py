@@ -35,6 +35,28 @@ def tool(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
+def hadolint(folder: Path) -> subprocess.CompletedProcess[str]:
+    """hadolint on the Dockerfile in `folder`."""
+    return subprocess.run(
+        [tool("hadolint"), "--no-color", "Dockerfile"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def check_compose_schema(folder: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema on the compose.yaml in `folder`, against the Compose specification."""
+    return subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def compose(project: Path) -> dict[str, Any]:
     parsed: dict[str, Any] = yaml.safe_load((project / "compose.yaml").read_text())
     return parsed
@@ -44,13 +66,7 @@ def compose(project: Path) -> dict[str, Any]:
 def test_the_dockerfile_passes_hadolint(render: Callable[..., Path], driver: str) -> None:
     project = render(db_driver=driver)
 
-    result = subprocess.run(
-        [tool("hadolint"), "--no-color", "Dockerfile"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = hadolint(project)
 
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -64,13 +80,7 @@ def test_hadolint_refuses_what_it_should(render: Callable[..., Path], tmp_path: 
         )
     )
 
-    result = subprocess.run(
-        [tool("hadolint"), "--no-color", "Dockerfile"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = hadolint(tmp_path)
 
     assert result.returncode != 0
     assert "DL3002" in result.stdout  # the last USER is root
@@ -83,13 +93,7 @@ def test_the_compose_file_follows_the_specification(
 ) -> None:
     project = render(db_driver=driver)
 
-    result = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = check_compose_schema(project)
 
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -101,13 +105,7 @@ def test_the_schema_refuses_a_compose_file_that_is_wrong(
     wrong["services"]["application"]["depends_on"]["migrate"]["condition"] = "service_done"
     (tmp_path / "compose.yaml").write_text(yaml.safe_dump(wrong))
 
-    result = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = check_compose_schema(tmp_path)
 
     assert result.returncode != 0
     assert "service_done" in result.stdout
